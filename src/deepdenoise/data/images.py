@@ -1,0 +1,479 @@
+"""Read and write image files as float32 arrays in [0, 1].
+
+Supported files are PNG, JPEG, BMP and TIFF, 8 or 16 bits per sample, gray or
+RGB. Pillow decodes PNG, JPEG and BMP; ``tifffile`` decodes TIFF; 16-bit
+colour PNGs, which Pillow would silently cut to 8 bits, are decoded by
+TensorFlow (imported only then).
+
+Alpha channels
+--------------
+An image with an alpha channel (RGBA, gray + alpha, or a palette with
+transparency) is loaded **without its alpha channel**, with a
+:class:`UserWarning` that names the file. The colour values are kept as
+stored: they are not composited on a background. Denoisers work on the
+colour channels only, so dropping alpha loses nothing they could use.
+
+Every error names the file or folder, so that a bad file in a folder of
+hundreds is easy to find.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import secrets
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import BinaryIO
+
+import numpy as np
+
+from deepdenoise._checks import check_image
+
+__all__ = ["IMAGE_SUFFIXES", "list_image_files", "load_folder", "load_image", "save_image"]
+
+#: File name endings (lower case) that :func:`list_image_files` treats as images.
+IMAGE_SUFFIXES = (".bmp", ".jpeg", ".jpg", ".png", ".tif", ".tiff")
+
+_TIFF_SUFFIXES = (".tif", ".tiff")
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+# Pillow modes whose colour channels it can give as they are stored.
+_PILLOW_DIRECT_MODES = {"1", "L", "LA", "RGB", "RGBA", "I;16", "I;16L", "I;16B", "I", "F"}
+
+
+def _check_file(path: str | os.PathLike) -> Path:
+    """Return ``path`` as a Path after checking that it is a non-empty file."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"image file {str(path)!r} does not exist")
+    if not path.is_file():
+        raise ValueError(f"{str(path)!r} is not a file (expected an image file)")
+    if path.stat().st_size == 0:
+        raise ValueError(f"image file {str(path)!r} is empty (0 bytes)")
+    return path
+
+
+def _png_is_16bit_colour(path: Path) -> bool:
+    """Read the PNG header: True for 16-bit RGB or RGBA, which Pillow would cut to 8 bits."""
+    with path.open("rb") as handle:
+        header = handle.read(26)
+    if len(header) < 26 or not header.startswith(_PNG_SIGNATURE) or header[12:16] != b"IHDR":
+        return False
+    bit_depth, colour_type = header[24], header[25]
+    return bit_depth == 16 and colour_type in (2, 6)
+
+
+def _read_with_tensorflow_png(path: Path) -> np.ndarray:
+    """Decode a 16-bit colour PNG to a uint16 array with TensorFlow."""
+    try:
+        import tensorflow as tf
+    except ImportError as exc:  # pragma: no cover - TensorFlow is a dependency
+        raise ImportError(
+            f"reading the 16-bit colour PNG {str(path)!r} needs TensorFlow "
+            "(Pillow cuts such files to 8 bits)"
+        ) from exc
+    try:
+        return tf.io.decode_png(path.read_bytes(), dtype=tf.uint16).numpy()
+    except tf.errors.InvalidArgumentError as exc:
+        raise ValueError(f"{str(path)!r} is not a readable PNG image: {exc.message}") from exc
+
+
+def _read_with_pillow(path: Path) -> np.ndarray:
+    """Decode a file with Pillow, keeping 8- and 16-bit samples exact."""
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as opened:
+            opened.load()
+            image = ImageOps.exif_transpose(opened)
+    except UnidentifiedImageError as exc:
+        raise ValueError(f"{str(path)!r} is not an image file Pillow can read") from exc
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise ValueError(
+            f"{str(path)!r} is not a readable image (truncated or corrupt): {exc}"
+        ) from exc
+    if image.mode == "P":
+        image = image.convert("RGBA" if "transparency" in image.info else "RGB")
+    elif image.mode == "PA":
+        image = image.convert("RGBA")
+    elif image.mode not in _PILLOW_DIRECT_MODES:  # CMYK, YCbCr, LAB, HSV, RGBX, ...
+        image = image.convert("RGB")
+    array = np.asarray(image)
+    if image.mode.startswith("I;16"):
+        array = array.astype(np.uint16)
+    return array
+
+
+def _read_tiff(path: Path) -> np.ndarray:
+    """Decode the first page of a TIFF with tifffile (Pillow when tifffile cannot)."""
+    import tifffile
+
+    try:
+        with tifffile.TiffFile(path) as tif:
+            page = tif.pages[0]
+            array = page.asarray()
+            if array.ndim == 3 and page.planarconfig == tifffile.PLANARCONFIG.SEPARATE:
+                array = np.moveaxis(array, 0, -1)
+            return array
+    except Exception as tiff_error:  # tifffile raises many types; try Pillow
+        try:
+            return _read_with_pillow(path)
+        except ValueError as pillow_error:
+            raise ValueError(
+                f"{str(path)!r} is not a readable TIFF image: tifffile said {tiff_error}; "
+                f"{pillow_error}"
+            ) from tiff_error
+
+
+def _to_unit_float(array: np.ndarray, path: Path) -> np.ndarray:
+    """Scale 8/16-bit integers to [0, 1]; check that float samples already lie there."""
+    if array.dtype == bool:
+        return array.astype(np.float32)
+    if array.dtype == np.uint8:
+        return array.astype(np.float32) / np.float32(255)
+    if array.dtype == np.uint16:
+        return array.astype(np.float32) / np.float32(65535)
+    if np.issubdtype(array.dtype, np.floating):
+        array = array.astype(np.float32)
+        if not np.all(np.isfinite(array)) or array.min() < 0 or array.max() > 1:
+            raise ValueError(
+                f"{str(path)!r} holds floating-point samples outside [0, 1]; "
+                "expected 8- or 16-bit integers or floats in [0, 1]"
+            )
+        return array
+    raise ValueError(
+        f"{str(path)!r} holds {array.dtype} samples; expected 8- or 16-bit unsigned integers "
+        "or floats in [0, 1]"
+    )
+
+
+def _drop_alpha(array: np.ndarray, path: Path) -> np.ndarray:
+    """Return (H, W) or (H, W, 3): squeeze one channel, drop alpha with a warning."""
+    if array.ndim == 2:
+        return array
+    if array.ndim != 3:
+        raise ValueError(
+            f"{str(path)!r} decodes to shape {array.shape}; expected a 2-D gray or RGB image"
+        )
+    channels = array.shape[-1]
+    if channels == 1:
+        return array[..., 0]
+    if channels == 3:
+        return array
+    if channels in (2, 4):
+        warnings.warn(
+            f"{str(path)!r} has an alpha channel; it was dropped and the "
+            f"{'gray' if channels == 2 else 'RGB'} values kept as stored",
+            UserWarning,
+            stacklevel=3,
+        )
+        return array[..., 0] if channels == 2 else array[..., :3]
+    raise ValueError(f"{str(path)!r} has {channels} channels; expected 1 (gray), 3 (RGB) or 4")
+
+
+def load_image(path: str | os.PathLike, *, as_gray: bool = False) -> np.ndarray:
+    """Load an image file as float32 in [0, 1].
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A PNG, JPEG, BMP or TIFF file with 8 or 16 bits per sample, gray or
+        RGB. TIFF files may also hold floats in [0, 1]. Only the first page
+        or frame of a multi-page file is read.
+    as_gray : bool, optional
+        Convert colour images to gray with :func:`skimage.color.rgb2gray`.
+
+    Returns
+    -------
+    numpy.ndarray
+        float32 array of shape (H, W) for gray images (or with
+        ``as_gray=True``) and (H, W, 3) for colour images. 8-bit samples are
+        divided by 255 and 16-bit samples by 65535, so
+        ``round(image * 65535)`` gives the stored 16-bit values back exactly.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``path`` does not exist.
+    ValueError
+        If ``path`` is a folder, is empty, is not an image, is truncated or
+        corrupt, or holds samples of an unsupported type. The message names
+        the file.
+
+    Warns
+    -----
+    UserWarning
+        If the image has an alpha channel, which is dropped (see the module
+        notes).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> import numpy as np
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> ramp = np.linspace(0, 1, 12, dtype=np.float32).reshape(3, 4)
+    >>> _ = save_image(folder / "ramp.png", ramp)
+    >>> image = load_image(folder / "ramp.png")
+    >>> image.shape, image.dtype, float(image.max())
+    ((3, 4), dtype('float32'), 1.0)
+    """
+    path = _check_file(path)
+    suffix = path.suffix.lower()
+    if suffix in _TIFF_SUFFIXES:
+        array = _read_tiff(path)
+    elif _png_is_16bit_colour(path):
+        array = _read_with_tensorflow_png(path)
+    else:
+        array = _read_with_pillow(path)
+    if array.size == 0:
+        raise ValueError(f"image file {str(path)!r} decodes to an empty image {array.shape}")
+    image = _to_unit_float(_drop_alpha(array, path), path)
+    if as_gray and image.ndim == 3:
+        from skimage.color import rgb2gray
+
+        image = rgb2gray(image).astype(np.float32)
+    return image
+
+
+def list_image_files(folder: str | os.PathLike) -> list[Path]:
+    """List the image files of a folder, sorted by name.
+
+    Parameters
+    ----------
+    folder : str or os.PathLike
+        The folder. Files whose names end in one of :data:`IMAGE_SUFFIXES`
+        (any case) are listed; hidden files (``.name``) and sub-folders are
+        skipped.
+
+    Returns
+    -------
+    list of pathlib.Path
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``folder`` does not exist.
+    ValueError
+        If ``folder`` is not a folder or holds no image file.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> import numpy as np
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> for name in ["b.png", "a.tif"]:
+    ...     _ = save_image(folder / name, np.zeros((2, 2)))
+    >>> [path.name for path in list_image_files(folder)]
+    ['a.tif', 'b.png']
+    """
+    folder = Path(folder)
+    if not folder.exists():
+        raise FileNotFoundError(f"folder {str(folder)!r} does not exist")
+    if not folder.is_dir():
+        raise ValueError(f"{str(folder)!r} is not a folder")
+    files = sorted(
+        (
+            path
+            for path in folder.iterdir()
+            if path.is_file()
+            and not path.name.startswith(".")
+            and path.suffix.lower() in IMAGE_SUFFIXES
+        ),
+        key=lambda path: path.name,
+    )
+    if not files:
+        raise ValueError(
+            f"folder {str(folder)!r} holds no image file (expected {', '.join(IMAGE_SUFFIXES)})"
+        )
+    return files
+
+
+def load_folder(path: str | os.PathLike, *, as_gray: bool = False) -> list[tuple[str, np.ndarray]]:
+    """Load every image of a folder, sorted by file name.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The folder; see :func:`list_image_files` for which files count.
+    as_gray : bool, optional
+        Convert colour images to gray.
+
+    Returns
+    -------
+    list of (str, numpy.ndarray)
+        ``(file name, image)`` pairs, each image as :func:`load_image` gives
+        it: float32 in [0, 1].
+
+    Raises
+    ------
+    FileNotFoundError
+        If the folder does not exist.
+    ValueError
+        If it is not a folder, holds no image, or one of its images cannot be
+        read (the message names that file).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> import numpy as np
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = save_image(folder / "gray.png", np.zeros((4, 6)))
+    >>> _ = save_image(folder / "rgb.png", np.ones((4, 6, 3)))
+    >>> [(name, image.shape) for name, image in load_folder(folder)]
+    [('gray.png', (4, 6)), ('rgb.png', (4, 6, 3))]
+    """
+    return [(file.name, load_image(file, as_gray=as_gray)) for file in list_image_files(path)]
+
+
+def _quantise(image: object, bit_depth: int | None) -> np.ndarray:
+    """Turn ``image`` into uint8 or uint16 samples of shape (H, W) or (H, W, 3)."""
+    if bit_depth is not None and (isinstance(bit_depth, bool) or bit_depth not in (8, 16)):
+        raise ValueError(f"bit_depth must be 8, 16 or None, got {bit_depth!r}")
+    array = np.asarray(image)
+    if array.ndim == 3 and array.shape[-1] == 1:
+        array = array[..., 0]
+    if array.dtype in (np.uint8, np.uint16):
+        stored = 8 if array.dtype == np.uint8 else 16
+        if bit_depth in (None, stored):
+            check_image(array, "image", channels=(3,))
+            return array
+        array = array.astype(np.float32) / np.float32(2**stored - 1)
+    elif np.issubdtype(array.dtype, np.integer):
+        raise TypeError(
+            f"image of dtype {array.dtype} is ambiguous: give floats in [0, 1], uint8 or uint16"
+        )
+    values = check_image(array, "image", channels=(3,))
+    depth = bit_depth or 8
+    top = 2**depth - 1
+    scaled = np.rint(np.clip(values.astype(np.float64), 0.0, 1.0) * top)
+    return scaled.astype(np.uint8 if depth == 8 else np.uint16)
+
+
+def _write_png(handle: BinaryIO, data: np.ndarray) -> None:
+    if data.dtype == np.uint16 and data.ndim == 3:
+        # Pillow cannot write 16-bit colour PNGs; TensorFlow's encoder can.
+        import tensorflow as tf
+
+        handle.write(tf.io.encode_png(data).numpy())
+        return
+    from PIL import Image
+
+    Image.fromarray(data).save(handle, format="PNG")
+
+
+def _write_jpeg(handle: BinaryIO, data: np.ndarray) -> None:
+    if data.dtype != np.uint8:
+        raise ValueError("bit_depth must be 8 for JPEG files (JPEG stores 8-bit samples)")
+    from PIL import Image
+
+    Image.fromarray(data).save(handle, format="JPEG", quality=95)
+
+
+def _write_tiff(handle: BinaryIO, data: np.ndarray) -> None:
+    import tifffile
+
+    buffer = io.BytesIO()  # tifffile wants a named file or a seekable buffer
+    tifffile.imwrite(buffer, data, photometric="rgb" if data.ndim == 3 else "minisblack")
+    handle.write(buffer.getvalue())
+
+
+_WRITERS: dict[str, Callable[[BinaryIO, np.ndarray], None]] = {
+    ".png": _write_png,
+    ".jpg": _write_jpeg,
+    ".jpeg": _write_jpeg,
+    ".tif": _write_tiff,
+    ".tiff": _write_tiff,
+}
+
+
+def save_image(
+    path: str | os.PathLike,
+    image: np.ndarray,
+    *,
+    overwrite: bool = False,
+    bit_depth: int | None = None,
+) -> Path:
+    """Write an image file atomically: a finished file or none, never half a file.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Destination ending in ``.png``, ``.tif``/``.tiff`` or
+        ``.jpg``/``.jpeg``. Its folder must exist.
+    image : numpy.ndarray
+        (H, W), (H, W, 1) or (H, W, 3). Floats are taken as [0, 1]: they
+        are clipped to [0, 1] and rounded to the nearest integer level.
+        ``uint8`` and ``uint16`` arrays are written exactly as they are.
+    overwrite : bool, optional
+        Replace an existing file. By default an existing file is an error.
+    bit_depth : {8, 16, None}, optional
+        Bits per sample of the file. None means 16 for ``uint16`` arrays and
+        8 otherwise. JPEG files are always 8-bit.
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+
+    Raises
+    ------
+    FileExistsError
+        If ``path`` exists and ``overwrite`` is False.
+    FileNotFoundError
+        If the folder of ``path`` does not exist.
+    ValueError
+        If the suffix, the image shape or ``bit_depth`` is not supported, or
+        the image holds NaN or infinite values.
+    TypeError
+        If the image is not numeric, or holds integers other than uint8 and
+        uint16 (whose range would be a guess).
+
+    Notes
+    -----
+    The file is first written to a hidden temporary file in the same folder,
+    flushed to disk, then renamed onto ``path`` with :func:`os.replace`,
+    which is atomic on POSIX and Windows. An interrupted save therefore
+    never leaves a truncated image behind.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> import numpy as np
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "noise.png"
+    >>> levels = np.arange(12, dtype=np.uint8).reshape(3, 4)
+    >>> save_image(path, levels).name
+    'noise.png'
+    >>> bool(np.all(np.rint(load_image(path) * 255) == levels))
+    True
+    >>> save_image(path, levels)
+    Traceback (most recent call last):
+    ...
+    FileExistsError: ...noise.png' exists; pass overwrite=True to replace it
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in _WRITERS:
+        raise ValueError(
+            f"path {str(path)!r} has an unsupported suffix {suffix!r}; "
+            f"expected one of {', '.join(sorted(_WRITERS))}"
+        )
+    data = _quantise(image, bit_depth)
+    if path.exists() and not overwrite:
+        raise FileExistsError(f"{str(path)!r} exists; pass overwrite=True to replace it")
+    folder = path.parent
+    if not folder.is_dir():
+        raise FileNotFoundError(f"folder {str(folder)!r} of path {str(path)!r} does not exist")
+    temporary = folder / f".{path.name}.{secrets.token_hex(6)}.tmp"
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    descriptor = os.open(temporary, flags, 0o666)  # the umask applies, as for open()
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            _WRITERS[suffix](handle, data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    return path

@@ -1,0 +1,475 @@
+"""Denoise images of any size with a trained Keras model, tile by tile.
+
+:func:`denoise` is the one way the book, the CLI and the benchmarks apply a
+model to a photograph. It accepts gray or RGB images as uint8, uint16 or
+float, pads them to the size the model needs, cuts them into overlapping
+tiles so memory stays bounded, and returns the result in the input's dtype.
+
+Examples
+--------
+>>> import keras
+>>> import numpy as np
+>>> from deepdenoise.inference import denoise
+>>> inputs = keras.Input((None, None, 1))
+>>> model = keras.Model(inputs, keras.layers.Conv2D(1, 3, padding="same")(inputs))
+>>> image = np.random.default_rng(0).integers(0, 256, (50, 70), dtype=np.uint8)
+>>> out = denoise(model, image, tile=32, overlap=4)
+>>> out.shape, out.dtype
+((50, 70), dtype('uint8'))
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import warnings
+from collections.abc import Iterator
+
+import keras
+import numpy as np
+
+from deepdenoise._checks import check_positive_int, check_sigma
+
+__all__ = ["denoise", "estimate_receptive_field", "tile_layout"]
+
+_INTEGER_MAX = {np.dtype(np.uint8): 255.0, np.dtype(np.uint16): 65535.0}
+_ESTIMATE_SIDE = 2048
+
+
+def _check_nonnegative_int(value: object, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
+        raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
+    return int(value)
+
+
+def _model_info(model: keras.Model) -> dict[str, object]:
+    from deepdenoise.models import model_info
+
+    return model_info(model)
+
+
+def tile_layout(length: int, tile: int, overlap: int) -> list[tuple[int, int, int]]:
+    """Place tiles along one axis so that every kept pixel sees full context.
+
+    Parameters
+    ----------
+    length : int
+        Length of the (padded) axis.
+    tile : int
+        Tile length; tiles are ``min(tile, length)`` long.
+    overlap : int
+        Margin discarded on each inner side of a tile; must be less than
+        ``tile / 2``.
+
+    Returns
+    -------
+    list of (start, keep_start, keep_stop)
+        The tile covers ``[start, start + tile)``; its output is kept on
+        ``[keep_start, keep_stop)``. The kept intervals partition
+        ``[0, length)``; each lies at least ``overlap`` pixels inside its
+        tile, except where the tile touches the border of the axis, where the
+        whole image sees the same border.
+
+    Raises
+    ------
+    ValueError
+        If ``tile <= 2 * overlap``.
+
+    Examples
+    --------
+    >>> tile_layout(10, 6, 1)
+    [(0, 0, 5), (4, 5, 10)]
+    >>> tile_layout(4, 6, 1)
+    [(0, 0, 4)]
+    """
+    length = check_positive_int(length, "length")
+    tile = check_positive_int(tile, "tile")
+    overlap = _check_nonnegative_int(overlap, "overlap")
+    if tile <= 2 * overlap:
+        raise ValueError(f"tile must be larger than 2 * overlap = {2 * overlap}, got {tile}")
+    size = min(tile, length)
+    layout = []
+    keep_start = 0
+    while keep_start < length:
+        start = min(max(keep_start - overlap, 0), length - size)
+        stop = start + size
+        keep_stop = length if stop == length else stop - overlap
+        layout.append((start, keep_start, keep_stop))
+        keep_start = keep_stop
+    return layout
+
+
+def _check_input(image: object) -> np.ndarray:
+    """Validate ``image``; return it as an (H, W, C) array in its own dtype."""
+    array = np.asarray(image)
+    dtype = array.dtype
+    if dtype not in _INTEGER_MAX and not np.issubdtype(dtype, np.floating):
+        raise TypeError(f"image must be uint8, uint16 or floating point, got dtype {dtype}")
+    if array.ndim not in (2, 3):
+        raise ValueError(
+            f"image must be (H, W) or (H, W, C) with C in (1, 3), got shape {array.shape}"
+        )
+    if array.ndim == 3 and array.shape[-1] not in (1, 3):
+        raise ValueError(
+            f"image must have 1 or 3 channels (drop the alpha channel of RGBA), "
+            f"got shape {array.shape}"
+        )
+    if min(array.shape) == 0:
+        raise ValueError(f"image must not be empty, got shape {array.shape}")
+    if dtype not in _INTEGER_MAX and not np.isfinite(array).all():
+        raise ValueError("image contains NaN or infinite values")
+    return array[..., None] if array.ndim == 2 else array
+
+
+def _to_float(array: np.ndarray) -> np.ndarray:
+    """Convert (part of) the image to float32 on the [0, 1] scale."""
+    if array.dtype in _INTEGER_MAX:
+        return array.astype(np.float32) / np.float32(_INTEGER_MAX[array.dtype])
+    return array.astype(np.float32, copy=False)
+
+
+def _from_float(result: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """Convert float32 results back to ``dtype`` (integers rounded and clipped)."""
+    if dtype in _INTEGER_MAX:
+        top = _INTEGER_MAX[dtype]
+        scaled = result * np.float32(top)
+        np.rint(scaled, out=scaled)
+        np.clip(scaled, 0, top, out=scaled)
+        return scaled.astype(dtype)
+    return result
+
+
+def _estimate_sigma(array: np.ndarray) -> float:
+    """Noise level (0-255 scale) from at most the central 2048x2048 pixels (0 if NaN)."""
+    from deepdenoise import noise
+
+    height, width = array.shape[:2]
+    top, left = max(0, (height - _ESTIMATE_SIDE) // 2), max(0, (width - _ESTIMATE_SIDE) // 2)
+    crop = _to_float(array[top : top + _ESTIMATE_SIDE, left : left + _ESTIMATE_SIDE])
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        # An image with no nonzero wavelet detail (all zeros) gives NaN: no noise.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        estimate = float(noise.estimate_sigma(crop[..., 0] if crop.shape[-1] == 1 else crop))
+    return float(np.clip(estimate, 0.0, 255.0)) if math.isfinite(estimate) else 0.0
+
+
+def _predict(model: keras.Model, batch: np.ndarray, sigma_map_value: float | None) -> np.ndarray:
+    if sigma_map_value is None:
+        output = model(batch, training=False)
+    else:
+        sigma_map = np.full((*batch.shape[:3], 1), sigma_map_value, dtype=np.float32)
+        output = model([batch, sigma_map], training=False)
+    return np.asarray(keras.ops.convert_to_numpy(output), dtype=np.float32)
+
+
+def _windows(
+    shape: tuple[int, int], tile: int, overlap: int
+) -> Iterator[tuple[tuple[int, int, int], tuple[int, int, int]]]:
+    rows = tile_layout(shape[0], tile, overlap)
+    cols = tile_layout(shape[1], tile, overlap)
+    for row in rows:
+        for col in cols:
+            yield row, col
+
+
+def _run_tiled(
+    model: keras.Model,
+    plane: np.ndarray,
+    sigma_map_value: float | None,
+    *,
+    tile: int | None,
+    overlap: int,
+    batch_size: int,
+) -> np.ndarray:
+    """Denoise one padded (H, W, C) plane tile by tile into a new array."""
+    height, width = plane.shape[:2]
+    if tile is None:
+        return _predict(model, plane[None], sigma_map_value)[0]
+    output: np.ndarray | None = None
+    pending: list[tuple[tuple[int, int, int], tuple[int, int, int]]] = []
+    windows = list(_windows((height, width), tile, overlap))
+    tile_h, tile_w = min(tile, height), min(tile, width)
+    for index, window in enumerate(windows):
+        pending.append(window)
+        if len(pending) < batch_size and index < len(windows) - 1:
+            continue
+        batch = np.stack([plane[r[0] : r[0] + tile_h, c[0] : c[0] + tile_w] for r, c in pending])
+        predicted = _predict(model, batch, sigma_map_value)
+        if output is None:
+            output = np.empty((height, width, predicted.shape[-1]), dtype=np.float32)
+        for (row, col), result in zip(pending, predicted, strict=True):
+            (r0, r1, r2), (c0, c1, c2) = row, col
+            output[r1:r2, c1:c2] = result[r1 - r0 : r2 - r0, c1 - c0 : c2 - c0]
+        pending = []
+    assert output is not None  # there is always at least one window
+    return output
+
+
+def _ensemble_transforms() -> list[tuple[int, bool]]:
+    return [(k, flip) for k in range(4) for flip in (False, True)]
+
+
+def denoise(
+    model: keras.Model,
+    image: np.ndarray,
+    sigma: float | None = None,
+    *,
+    tile: int | None = 256,
+    overlap: int = 32,
+    self_ensemble: bool = False,
+    batch_size: int = 4,
+) -> np.ndarray:
+    r"""Denoise an image of any size with ``model``, tile by tile.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A fully convolutional denoiser, such as
+        ``deepdenoise.models.get_model("dncnn")``. Its needs are read with
+        :func:`deepdenoise.models.model_info`: whether it takes a noise-level
+        map as a second input (FFDNet), the multiple its height and width
+        must be (2 for FFDNet, 4 for the convolutional autoencoder), and its
+        number of channels.
+    image : numpy.ndarray
+        Gray (H, W), (H, W, 1) or RGB (H, W, 3) image, as uint8 (0-255),
+        uint16 (0-65535) or float (nominally [0, 1]). RGB images go through a
+        one-channel model one channel at a time.
+    sigma : float, optional
+        Noise standard deviation on the **0-255 scale** (for uint16 images
+        too). Only models with a noise-map input use it; it becomes the map
+        ``sigma / 255``. When None, such models get
+        :func:`deepdenoise.noise.estimate_sigma` of the image. Other models
+        ignore it (but a value out of [0, 255] is still an error).
+    tile : int or None, default 256
+        Side of the square tiles. Rounded down to the model's size multiple.
+        None runs the whole image in one pass (needs memory for the whole
+        image's activations); fixed-size models (the dense autoencoder) always
+        run in one pass.
+    overlap : int, default 32
+        Margin each tile adds on every inner side; its output there is
+        discarded. Rounded up to the model's size multiple. The result equals
+        the untiled one (to float round-off) when ``overlap`` is at least the
+        model's receptive-field radius (see :func:`estimate_receptive_field`):
+        5 for a DnCNN of depth 5, 17 for depth 17, 25 for the default FFDNet
+        (the default 32 covers them).
+    self_ensemble : bool, default False
+        Average the 8 results over the dihedral group (4 rotations by 90
+        degrees, each with and without a mirror flip), each mapped back. It
+        costs 8 times the time and gains about 0.1-0.2 dB.
+    batch_size : int, default 4
+        Number of tiles sent to the model at once.
+
+    Returns
+    -------
+    numpy.ndarray
+        The denoised image in the shape and dtype of ``image``: uint8 and
+        uint16 results are rounded and clipped to their range; float input
+        gives float32 output that is **not** clipped (so metrics see the
+        model's raw output, as in the benchmark protocol).
+
+    Raises
+    ------
+    TypeError
+        If ``image`` is not uint8, uint16 or floating point.
+    ValueError
+        If ``image`` has the wrong rank or 2 or 4 channels (RGBA: drop the
+        alpha channel first), is gray for a 3-channel model, or does not
+        have the fixed size of a dense model; if ``sigma``
+        is out of [0, 255]; if ``tile`` is not larger than ``2 * overlap``
+        (after rounding); or if ``overlap``/``batch_size`` is invalid.
+
+    Notes
+    -----
+    **Padding.** The image is padded at the bottom and right by reflection to
+    a multiple of the model's size multiple :math:`m`; the padding is cut
+    off at the end.
+
+    **Tiling.** Along each axis, tiles of side :math:`T` start at
+    :math:`s_k = \min(\max(a_k - o, 0), L - T)`, where :math:`a_k` is the
+    first pixel the tile keeps and :math:`o` the overlap; each tile keeps
+    :math:`[a_k, a_{k+1})`, which lies :math:`o` pixels inside it except
+    where the tile touches the image border (see :func:`tile_layout`). An
+    output pixel depends only on input pixels within the receptive-field
+    radius :math:`r`, so with :math:`o \ge r` each kept pixel is computed
+    from exactly the input the whole-image pass would use: tiles are cut, not
+    blended. Tile starts are multiples of :math:`m`, so models that
+    downsample see the same pixel grid as in the whole-image pass.
+
+    **Memory.** Besides the input and the preallocated output (in the input's
+    dtype), only one float32 channel (all three for an RGB model), its
+    denoised copy and one batch of tiles exist at once; TensorFlow never
+    holds the whole image. When ``sigma`` is estimated, only the central
+    2048x2048 pixels are used.
+
+    References
+    ----------
+    .. [1] R. Timofte, R. Rothe and L. Van Gool, "Seven ways to improve
+       example-based single image super resolution", CVPR 2016 (the x8
+       self-ensemble).
+
+    Examples
+    --------
+    >>> import keras
+    >>> import numpy as np
+    >>> inputs = keras.Input((None, None, 1))
+    >>> identity = keras.Model(inputs, keras.layers.Identity()(inputs))
+    >>> image = np.random.default_rng(0).uniform(size=(37, 41)).astype(np.float32)
+    >>> out = denoise(identity, image, tile=16, overlap=2, self_ensemble=True)
+    >>> bool(np.allclose(out, image))
+    True
+    """
+    array = _check_input(image)
+    if tile is not None:
+        tile = check_positive_int(tile, "tile")
+    overlap = _check_nonnegative_int(overlap, "overlap")
+    batch_size = check_positive_int(batch_size, "batch_size")
+    if sigma is not None:
+        sigma = check_sigma(sigma, "sigma", allow_zero=True)
+
+    info = _model_info(model)
+    multiple = int(info["size_multiple"])
+    model_channels = int(info["channels"])
+    input_size = info.get("input_size")
+    if input_size is not None:
+        if tuple(array.shape[:2]) != tuple(input_size):
+            raise ValueError(
+                f"image must be {input_size[0]}x{input_size[1]} for this fixed-size model, "
+                f"got shape {np.shape(image)}"
+            )
+        tile = None
+    if tile is not None:
+        overlap = math.ceil(overlap / multiple) * multiple
+        tile = tile // multiple * multiple
+        if tile <= 2 * overlap:
+            raise ValueError(
+                f"tile must be larger than 2 * overlap = {2 * overlap} after rounding to "
+                f"multiples of {multiple}, got tile {tile}"
+            )
+
+    height, width, channels = array.shape
+    if model_channels == channels:
+        groups = [slice(0, channels)]
+    elif model_channels == 1:
+        groups = [slice(c, c + 1) for c in range(channels)]
+    else:
+        raise ValueError(f"image has {channels} channel(s) but the model expects {model_channels}")
+
+    sigma_map_value = None
+    if info["needs_noise_map"]:
+        if sigma is None:
+            sigma = _estimate_sigma(array)
+        sigma_map_value = sigma / 255.0
+
+    out_dtype = array.dtype if array.dtype in _INTEGER_MAX else np.dtype(np.float32)
+    result = np.empty(array.shape, dtype=out_dtype)
+    pad = ((0, -height % multiple), (0, -width % multiple), (0, 0))
+    transforms = _ensemble_transforms() if self_ensemble else [(0, False)]
+    for group in groups:
+        plane = _to_float(array[..., group])
+        if pad[0][1] or pad[1][1]:
+            plane = np.pad(plane, pad, mode="reflect" if min(height, width) > 1 else "edge")
+        total = None
+        for turns, flip in transforms:
+            view = np.rot90(plane, turns, axes=(0, 1))
+            if flip:
+                view = view[:, ::-1]
+            out = _run_tiled(
+                model, view, sigma_map_value, tile=tile, overlap=overlap, batch_size=batch_size
+            )
+            if flip:
+                out = out[:, ::-1]
+            out = np.rot90(out, -turns, axes=(0, 1))
+            if total is None:
+                # A private copy: the model's output may share memory with its input.
+                total = np.array(out, dtype=np.float32) if len(transforms) > 1 else out
+            else:
+                total += out
+        if len(transforms) > 1:
+            total /= np.float32(len(transforms))
+        del plane
+        result[..., group] = _from_float(total[:height, :width], array.dtype)
+    return result[..., 0] if np.ndim(image) == 2 else result
+
+
+def estimate_receptive_field(
+    model: keras.Model, *, size: int = 65, max_size: int = 513, seed: int = 0
+) -> int:
+    r"""Measure a model's receptive-field radius by perturbing one pixel.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A fully convolutional model (with a noise-map input or not).
+    size : int, default 65
+        Side of the first probe image; doubled (up to ``max_size``) while the
+        perturbation reaches the probe's border.
+    max_size : int, default 513
+        Largest probe side.
+    seed : int, default 0
+        Seed of the random probe image.
+
+    Returns
+    -------
+    int
+        The largest distance (Chebyshev, in pixels) from a changed input
+        pixel to a changed output pixel: the smallest ``overlap`` for which
+        :func:`denoise` gives exactly the untiled result.
+
+    Warns
+    -----
+    UserWarning
+        If the radius reaches the border of the largest probe (a lower bound).
+
+    Notes
+    -----
+    A stack of :math:`d` convolutions with :math:`3 \times 3` kernels has
+    radius :math:`d`. The probe is random in [0, 1]; the centre pixel is
+    changed by 1 in every channel and every output pixel that changes at all
+    counts (in a 17-layer DnCNN the change at the edge of the receptive field
+    is about :math:`10^{-7}` of the largest, so a tolerance would
+    underestimate it). The answer is a lower bound when ReLUs happen to be
+    inactive all along the paths to the edge, and an upper bound when the
+    convolution algorithm mixes neighbouring pixels through round-off; round
+    it up generously when choosing ``overlap``.
+
+    Examples
+    --------
+    >>> import keras
+    >>> inputs = keras.Input((None, None, 1))
+    >>> x = inputs
+    >>> for _ in range(3):
+    ...     x = keras.layers.Conv2D(1, 3, padding="same")(x)
+    >>> estimate_receptive_field(keras.Model(inputs, x), size=17)
+    3
+    """
+    size = check_positive_int(size, "size")
+    max_size = check_positive_int(max_size, "max_size")
+    info = _model_info(model)
+    multiple = int(info["size_multiple"])
+    channels = int(info["channels"])
+    sigma_map_value = 25.0 / 255.0 if info["needs_noise_map"] else None
+    rng = np.random.default_rng(seed)
+    radius = 0
+    while True:
+        side = math.ceil(size / multiple) * multiple
+        centre = side // 2
+        probe = rng.uniform(size=(1, side, side, channels)).astype(np.float32)
+        changed = probe.copy()
+        changed[0, centre, centre, :] += 1.0
+        base = _predict(model, probe, sigma_map_value)
+        moved = _predict(model, changed, sigma_map_value)
+        diff = np.abs(moved - base).max(axis=(0, 3))
+        rows, cols = np.nonzero(diff > 0)
+        if rows.size:
+            radius = int(max(np.abs(rows - centre).max(), np.abs(cols - centre).max()))
+        touches = radius >= min(centre, side - 1 - centre)
+        if not touches:
+            return radius
+        if side >= max_size:
+            warnings.warn(
+                f"the receptive field reaches the border of a {side}x{side} probe; "
+                f"its radius is at least {radius}",
+                stacklevel=2,
+            )
+            return radius
+        size = min(2 * side + 1, max_size)

@@ -1,0 +1,177 @@
+"""Keras denoising models, one module per architecture, and a registry.
+
+Every builder returns a functional :class:`keras.Model` built from Keras 3
+public APIs only, so it runs under the TensorFlow and JAX backends.
+
+Examples
+--------
+>>> from deepdenoise.models import get_model, list_models, model_info
+>>> list_models()
+['conv_autoencoder', 'dense_autoencoder', 'dncnn', 'ffdnet']
+>>> model_info(get_model("ffdnet", depth=3, width=8))
+{'needs_noise_map': True, 'size_multiple': 2, 'channels': 1, 'input_size': None}
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from fractions import Fraction
+from typing import Any
+
+import keras
+
+from .autoencoders import conv_autoencoder, dense_autoencoder
+from .dncnn import dncnn
+from .ffdnet import ffdnet
+from .layers import PixelShuffle, PixelUnshuffle
+
+__all__ = [
+    "PixelShuffle",
+    "PixelUnshuffle",
+    "conv_autoencoder",
+    "dense_autoencoder",
+    "dncnn",
+    "ffdnet",
+    "get_model",
+    "list_models",
+    "model_info",
+]
+
+_BUILDERS: dict[str, Callable[..., keras.Model]] = {
+    "conv_autoencoder": conv_autoencoder,
+    "dense_autoencoder": dense_autoencoder,
+    "dncnn": dncnn,
+    "ffdnet": ffdnet,
+}
+
+
+def list_models() -> list[str]:
+    """Return the names accepted by :func:`get_model`, sorted.
+
+    Returns
+    -------
+    list of str
+
+    Examples
+    --------
+    >>> "dncnn" in list_models()
+    True
+    """
+    return sorted(_BUILDERS)
+
+
+def get_model(name: str, **kwargs: Any) -> keras.Model:
+    """Build a model by name.
+
+    Parameters
+    ----------
+    name : str
+        One of :func:`list_models`.
+    **kwargs
+        Keyword arguments of the builder (for example ``depth`` and
+        ``width`` for ``"dncnn"``).
+
+    Returns
+    -------
+    keras.Model
+        A fresh, untrained model.
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is unknown (the message lists the known names) or the
+        builder rejects an argument.
+
+    Examples
+    --------
+    >>> get_model("dncnn", depth=3, width=8).name
+    'dncnn'
+    """
+    if name not in _BUILDERS:
+        raise ValueError(f"name must be one of {list_models()}, got {name!r}")
+    return _BUILDERS[name](**kwargs)
+
+
+def _scale_change(layer: keras.layers.Layer) -> Fraction:
+    """How much ``layer`` shrinks height and width (2 for a 2x2 pooling, 1/2 for x2 upsampling)."""
+    if isinstance(layer, keras.Model):
+        return Fraction(model_info(layer)["size_multiple"])
+    if isinstance(layer, PixelUnshuffle):
+        return Fraction(layer.block_size)
+    if isinstance(layer, PixelShuffle):
+        return Fraction(1, layer.block_size)
+    if isinstance(layer, keras.layers.UpSampling2D):
+        return Fraction(1, math.lcm(*(int(size) for size in layer.size)))
+    if isinstance(layer, keras.layers.Conv2DTranspose):
+        return Fraction(1, math.lcm(*(int(step) for step in layer.strides)))
+    if isinstance(layer, keras.layers.MaxPooling2D | keras.layers.AveragePooling2D):
+        return Fraction(math.lcm(*(int(step) for step in layer.strides)))
+    if isinstance(layer, keras.layers.Conv2D):
+        return Fraction(math.lcm(*(int(step) for step in layer.strides)))
+    return Fraction(1)
+
+
+def _size_multiple(model: keras.Model) -> int:
+    """Largest cumulative downsampling factor along any path of the layer graph."""
+    scale = {id(tensor): Fraction(1) for tensor in model.inputs}
+    largest = Fraction(1)
+    for layer in model.layers:  # functional models list layers in topological order
+        if isinstance(layer, keras.layers.InputLayer):
+            continue
+        try:
+            inputs, outputs = keras.tree.flatten(layer.input), keras.tree.flatten(layer.output)
+        except (AttributeError, ValueError):  # a shared layer: assume a chain
+            inputs, outputs = [], []
+        known = [scale[id(tensor)] for tensor in inputs if id(tensor) in scale]
+        current = (max(known) if known else largest) * _scale_change(layer)
+        largest = max(largest, current)
+        for tensor in outputs:
+            scale[id(tensor)] = current
+    return math.ceil(largest)
+
+
+def model_info(model: keras.Model) -> dict[str, Any]:
+    """Describe what a model needs from its input, read from its structure.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A built model, for example from :func:`get_model` or
+        :func:`deepdenoise.weights.load_pretrained`.
+
+    Returns
+    -------
+    dict
+        ``needs_noise_map`` (bool): the model takes a second input, a map of
+        sigma/255 (sigma on the 0-255 scale), as FFDNet does.
+        ``size_multiple`` (int): input height and width must be multiples of
+        it: the largest downsampling factor (PixelUnshuffle, pooling,
+        strided convolution) accumulated along any path from an input.
+        ``channels`` (int): image channels of the first input.
+        ``input_size`` (tuple of int or None): the fixed ``(H, W)`` the model
+        accepts, or None when any size works.
+
+    Raises
+    ------
+    TypeError
+        If ``model`` is not a keras.Model.
+
+    Examples
+    --------
+    >>> model_info(get_model("conv_autoencoder", filters=(4, 8)))["size_multiple"]
+    4
+    >>> model_info(get_model("dense_autoencoder"))["input_size"]
+    (28, 28)
+    """
+    if not isinstance(model, keras.Model):
+        raise TypeError(f"model must be a keras.Model, got {type(model).__name__}")
+    multiple = _size_multiple(model)
+    shape = tuple(model.inputs[0].shape)
+    height, width = shape[1], shape[2]
+    return {
+        "needs_noise_map": len(model.inputs) > 1,
+        "size_multiple": multiple,
+        "channels": int(shape[-1]),
+        "input_size": None if height is None or width is None else (int(height), int(width)),
+    }

@@ -1,0 +1,392 @@
+"""Shipped pretrained weights: a manifest of ``.keras`` files, each checked by sha256.
+
+The manifest ``deepdenoise/weights/manifest.json`` records, for each name,
+the file, its sha256, the architecture and its builder arguments, the
+training recipe, the number of steps, the wall time, the machine and the
+measured results::
+
+    {"models": {"ffdnet": {"file": "ffdnet.keras", "sha256": "...", ...}}}
+
+Training code calls :func:`register_weights`; readers call
+:func:`load_pretrained`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import re
+import shutil
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import keras
+
+__all__ = [
+    "DEFAULT_MANIFEST",
+    "describe_machine",
+    "list_pretrained",
+    "load_pretrained",
+    "pretrained_entry",
+    "register_weights",
+    "sha256_file",
+]
+
+DEFAULT_MANIFEST = Path(__file__).resolve().parent / "weights" / "manifest.json"
+_NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+def sha256_file(path: str | os.PathLike[str]) -> str:
+    """Return the hex sha256 digest of a file, read in 1 MiB chunks.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file.
+
+    Returns
+    -------
+    str
+        64 hexadecimal characters.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "empty"
+    >>> _ = path.write_bytes(b"")
+    >>> sha256_file(path)[:16]
+    'e3b0c44298fc1c14'
+    """
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _read_manifest(manifest_path: Path) -> dict[str, Any]:
+    try:
+        text = manifest_path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {"models": {}}
+    try:
+        manifest = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"manifest {manifest_path} is not valid JSON: {error}") from error
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("models"), dict):
+        raise ValueError(f"manifest {manifest_path} must hold an object with a 'models' object")
+    return manifest
+
+
+def _write_manifest(manifest_path: Path, manifest: Mapping[str, Any]) -> None:
+    """Write JSON to a temporary file in the same folder, then rename it into place."""
+    manifest_path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=manifest_path.parent, prefix=".manifest-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(manifest, handle, indent=2, sort_keys=True)
+            handle.write("\n")
+        os.replace(tmp, manifest_path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _paths(
+    manifest_path: str | os.PathLike[str] | None, weights_dir: str | os.PathLike[str] | None
+) -> tuple[Path, Path]:
+    manifest = Path(manifest_path) if manifest_path is not None else DEFAULT_MANIFEST
+    folder = Path(weights_dir) if weights_dir is not None else manifest.parent
+    return manifest, folder
+
+
+def list_pretrained(*, manifest_path: str | os.PathLike[str] | None = None) -> list[str]:
+    """Return the names of the pretrained models in the manifest, sorted.
+
+    Parameters
+    ----------
+    manifest_path : str or path-like, optional
+        The manifest to read; the one shipped with the package by default.
+
+    Returns
+    -------
+    list of str
+        Empty when no weights have been registered yet.
+
+    Raises
+    ------
+    ValueError
+        If the manifest is not valid JSON or lacks its ``models`` object.
+
+    Examples
+    --------
+    >>> isinstance(list_pretrained(), list)
+    True
+    """
+    manifest, _ = _paths(manifest_path, None)
+    return sorted(_read_manifest(manifest)["models"])
+
+
+def pretrained_entry(
+    name: str, *, manifest_path: str | os.PathLike[str] | None = None
+) -> dict[str, Any]:
+    """Return the manifest entry of one pretrained model (recipe, results...).
+
+    Parameters
+    ----------
+    name : str
+        One of :func:`list_pretrained`.
+    manifest_path : str or path-like, optional
+        The manifest to read; the one shipped with the package by default.
+
+    Returns
+    -------
+    dict
+        A copy of the entry: ``file``, ``sha256``, ``architecture``,
+        ``config``, ``recipe``, ``steps``, ``wall_time_s``, ``machine`` and
+        ``results``.
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is not in the manifest (the message lists those that are).
+
+    Examples
+    --------
+    >>> pretrained_entry("no-such-model")
+    Traceback (most recent call last):
+    ...
+    ValueError: name must be one of the pretrained models [...], got 'no-such-model'
+    """
+    manifest, _ = _paths(manifest_path, None)
+    models = _read_manifest(manifest)["models"]
+    if name not in models:
+        raise ValueError(
+            f"name must be one of the pretrained models {sorted(models)}, got {name!r}"
+        )
+    return json.loads(json.dumps(models[name]))
+
+
+def load_pretrained(
+    name: str,
+    *,
+    manifest_path: str | os.PathLike[str] | None = None,
+    weights_dir: str | os.PathLike[str] | None = None,
+) -> keras.Model:
+    """Load a shipped pretrained model after checking its sha256.
+
+    Parameters
+    ----------
+    name : str
+        One of :func:`list_pretrained`.
+    manifest_path : str or path-like, optional
+        The manifest to read; the one shipped with the package by default.
+    weights_dir : str or path-like, optional
+        Folder holding the ``.keras`` files; the manifest's folder by default.
+
+    Returns
+    -------
+    keras.Model
+        The model, not compiled (ready for ``predict`` and
+        :func:`deepdenoise.inference.denoise`; compile it to train further).
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is unknown (the message lists the available names), or
+        the file's sha256 does not match the manifest (a corrupt, truncated
+        or replaced file; the message names the file).
+    FileNotFoundError
+        If the manifest lists a file that is missing.
+
+    Notes
+    -----
+    The hash is checked before Keras opens the file, so a damaged download
+    fails with a clear message rather than a zip or HDF5 error.
+
+    Examples
+    --------
+    >>> load_pretrained("no-such-model")
+    Traceback (most recent call last):
+    ...
+    ValueError: name must be one of the pretrained models [...], got 'no-such-model'
+    """
+    # Registers PixelShuffle/PixelUnshuffle with Keras before it deserialises.
+    from . import models as _models  # noqa: F401
+
+    manifest, folder = _paths(manifest_path, weights_dir)
+    entry = pretrained_entry(name, manifest_path=manifest)
+    if "file" not in entry or "sha256" not in entry:
+        raise ValueError(f"manifest {manifest} entry {name!r} must give 'file' and 'sha256'")
+    path = folder / entry["file"]
+    if not path.is_file():
+        raise FileNotFoundError(f"weights file {path} for {name!r} is missing")
+    actual = sha256_file(path)
+    if actual != entry["sha256"]:
+        raise ValueError(
+            f"weights file {path} is corrupt or truncated: its sha256 {actual} does not match "
+            f"the manifest's {entry['sha256']}"
+        )
+    return keras.saving.load_model(path, compile=False)
+
+
+def describe_machine() -> str:
+    """Describe this machine in one line (processor, CPU count, OS, accelerators).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> "CPU" in describe_machine()
+    True
+    """
+    parts = [
+        platform.processor() or platform.machine() or "unknown processor",
+        f"{os.cpu_count()} CPU cores",
+        f"{platform.system()} {platform.release()}",
+        f"keras {keras.__version__} ({keras.backend.backend()} backend)",
+    ]
+    return ", ".join(parts)
+
+
+def register_weights(
+    model_path: str | os.PathLike[str],
+    name: str,
+    *,
+    recipe: str | Mapping[str, Any],
+    steps: int,
+    wall_time_s: float,
+    results: Mapping[str, Any],
+    config: Mapping[str, Any] | None = None,
+    machine: str | None = None,
+    manifest_path: str | os.PathLike[str] | None = None,
+    weights_dir: str | os.PathLike[str] | None = None,
+) -> dict[str, Any]:
+    """Copy a trained ``.keras`` file into the weights folder and record it in the manifest.
+
+    Parameters
+    ----------
+    model_path : str or path-like
+        A model saved with ``model.save("....keras")``.
+    name : str
+        The name under which :func:`load_pretrained` will find it (letters,
+        digits, ``_``, ``-`` and ``.``); the file becomes ``{name}.keras``.
+        An existing entry of that name is replaced.
+    recipe : str or mapping
+        The training recipe (a TOML path or the recipe itself).
+    steps : int
+        Number of optimiser steps trained.
+    wall_time_s : float
+        Training wall time in seconds.
+    results : mapping
+        Measured results, e.g. ``{"bsd68_sigma25_psnr": 28.9}``; must be
+        JSON-serialisable.
+    config : mapping, optional
+        The builder arguments, so that ``get_model(architecture, **config)``
+        rebuilds the network; by default the model's ``model_info`` and
+        parameter count are stored instead.
+    machine : str, optional
+        Where it was trained; :func:`describe_machine` by default.
+    manifest_path, weights_dir : str or path-like, optional
+        The manifest and the folder of the weights files; the package's own
+        by default (``weights_dir`` defaults to the manifest's folder).
+
+    Returns
+    -------
+    dict
+        The manifest entry written, ``sha256`` included.
+
+    Raises
+    ------
+    ValueError
+        If ``name`` has characters other than those above, ``steps`` is
+        negative, ``wall_time_s`` is negative, ``results`` is not
+        JSON-serialisable, or ``model_path`` is not a loadable ``.keras``
+        model.
+    FileNotFoundError
+        If ``model_path`` does not exist.
+
+    Notes
+    -----
+    Both the weights file and the manifest are written to a temporary file
+    and renamed into place, so an interrupted run never leaves a half-written
+    file that the manifest points to.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from deepdenoise.models import get_model
+    >>> tmp = pathlib.Path(tempfile.mkdtemp())
+    >>> get_model("dncnn", depth=2, width=4).save(tmp / "tiny.keras")
+    >>> entry = register_weights(tmp / "tiny.keras", "tiny", recipe="demo", steps=0,
+    ...     wall_time_s=0.0, results={}, manifest_path=tmp / "weights" / "manifest.json")
+    >>> list_pretrained(manifest_path=tmp / "weights" / "manifest.json")
+    ['tiny']
+    >>> load_pretrained("tiny", manifest_path=tmp / "weights" / "manifest.json").name
+    'dncnn'
+    """
+    from .models import model_info
+
+    if not isinstance(name, str) or not _NAME_PATTERN.match(name):
+        raise ValueError(
+            f"name must be letters, digits, '_', '-' or '.', starting with a letter or digit, "
+            f"got {name!r}"
+        )
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
+        raise ValueError(f"steps must be a non-negative integer, got {steps!r}")
+    if isinstance(wall_time_s, bool) or not isinstance(wall_time_s, int | float):
+        raise ValueError(f"wall_time_s must be a number of seconds, got {wall_time_s!r}")
+    if not wall_time_s >= 0:
+        raise ValueError(f"wall_time_s must be non-negative, got {wall_time_s!r}")
+    try:
+        results = json.loads(json.dumps(dict(results)))
+        recipe = json.loads(json.dumps(recipe if isinstance(recipe, str) else dict(recipe)))
+        config = None if config is None else json.loads(json.dumps(dict(config)))
+    except (TypeError, ValueError) as error:
+        raise ValueError(
+            f"results, recipe and config must be JSON-serialisable: {error}"
+        ) from None
+
+    source = Path(model_path)
+    if not source.is_file():
+        raise FileNotFoundError(f"model_path {source} does not exist")
+    try:
+        model = keras.saving.load_model(source, compile=False)
+    except Exception as error:
+        raise ValueError(f"model_path {source} is not a loadable .keras model: {error}") from error
+
+    manifest_file, folder = _paths(manifest_path, weights_dir)
+    manifest = _read_manifest(manifest_file)
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{name}.keras"
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}-", suffix=".tmp")
+    os.close(fd)
+    try:
+        shutil.copyfile(source, tmp)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+    if config is None:
+        config = {**model_info(model), "params": int(model.count_params())}
+    entry = {
+        "file": target.name,
+        "sha256": sha256_file(target),
+        "architecture": model.name,
+        "config": config,
+        "recipe": recipe,
+        "steps": steps,
+        "wall_time_s": float(wall_time_s),
+        "machine": machine if machine is not None else describe_machine(),
+        "results": results,
+    }
+    manifest["models"][name] = entry
+    _write_manifest(manifest_file, manifest)
+    return json.loads(json.dumps(entry))

@@ -1,0 +1,331 @@
+"""Tests of deepdenoise.bench (benchmark protocol, CSV, Markdown) and deepdenoise.published."""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from deepdenoise import bench, published
+from deepdenoise.data import benchmark
+from deepdenoise.metrics import psnr
+
+SIGMAS = (15.0, 25.0, 50.0)
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def rows(data_dir: Path) -> list[dict]:
+    """Two Set12 images, three noise levels, the input and a Gaussian filter."""
+    return bench.run_benchmark(
+        ["noisy", "gaussian"], "set12", SIGMAS, data_dir=data_dir, max_images=2, progress=False
+    )
+
+
+def _row(rows: list[dict], method: str, sigma: float) -> dict:
+    (match,) = [r for r in rows if r["method"] == method and r["sigma"] == sigma]
+    return match
+
+
+def _same(a: object, b: object) -> bool:
+    if isinstance(a, float) and isinstance(b, float) and math.isnan(a):
+        return math.isnan(b)
+    return a == b
+
+
+def test_rows_are_complete(rows: list[dict]) -> None:
+    assert len(rows) == len(SIGMAS) * 2
+    assert {(r["method"], r["sigma"]) for r in rows} == {
+        (m, s) for m in ("noisy", "gaussian") for s in SIGMAS
+    }
+    for row in rows:
+        assert tuple(row) == bench.FIELDS
+        assert row["dataset"] == "set12"
+        assert row["n_images"] == 2
+        assert row["seed"] == 0
+        assert np.isfinite(row["psnr"]) and 0 < row["ssim"] <= 1
+
+
+@pytest.mark.parametrize("sigma", SIGMAS)
+def test_noisy_psnr_matches_theory(rows: list[dict], sigma: float) -> None:
+    # Unclipped Gaussian noise of std sigma/255: MSE = (sigma/255)^2 in expectation.
+    expected = 20 * math.log10(255 / sigma)
+    assert abs(_row(rows, "noisy", sigma)["psnr"] - expected) < 0.1
+
+
+@pytest.mark.parametrize("sigma", SIGMAS)
+def test_denoiser_beats_noisy(rows: list[dict], sigma: float) -> None:
+    noisy, gaussian = _row(rows, "noisy", sigma), _row(rows, "gaussian", sigma)
+    assert gaussian["psnr"] > noisy["psnr"] + 1
+    assert gaussian["ssim"] > noisy["ssim"]
+
+
+def test_quality_falls_with_sigma(rows: list[dict]) -> None:
+    for method in ("noisy", "gaussian"):
+        values = [_row(rows, method, s)["psnr"] for s in SIGMAS]
+        assert values == sorted(values, reverse=True)
+
+
+def test_timings_are_consistent(rows: list[dict], data_dir: Path) -> None:
+    pixels = sum(image.size for _, image in benchmark("set12", data_dir=data_dir)[:2])
+    for sigma in SIGMAS:
+        noisy, gaussian = _row(rows, "noisy", sigma), _row(rows, "gaussian", sigma)
+        assert math.isnan(noisy["seconds_per_image"]) and math.isnan(
+            noisy["megapixels_per_second"]
+        )
+        total_seconds = gaussian["seconds_per_image"] * gaussian["n_images"]
+        assert total_seconds > 0
+        assert gaussian["megapixels_per_second"] * total_seconds == pytest.approx(pixels / 1e6)
+
+
+def test_noise_is_seeded_per_image(rows: list[dict], data_dir: Path) -> None:
+    # Image i gets default_rng(seed + i), whatever max_images is.
+    images = benchmark("set12", data_dir=data_dir)[:2]
+    expected = [
+        psnr(clean, clean + np.random.default_rng(i).normal(0, 25 / 255, clean.shape))
+        for i, (_, clean) in enumerate(images)
+    ]
+    assert _row(rows, "noisy", 25.0)["psnr"] == pytest.approx(np.mean(expected), abs=1e-4)
+    first = bench.run_benchmark(
+        "noisy", "set12", 25, data_dir=data_dir, max_images=1, progress=False
+    )
+    assert first[0]["psnr"] == pytest.approx(expected[0], abs=1e-4)
+    other = bench.run_benchmark(
+        "noisy", "set12", 25, data_dir=data_dir, max_images=1, seed=7, progress=False
+    )
+    assert other[0]["psnr"] != first[0]["psnr"]
+    assert other[0]["seed"] == 7
+
+
+def test_progress_reports_each_row(data_dir: Path, capsys: pytest.CaptureFixture) -> None:
+    seen: list[dict] = []
+    result = bench.run_benchmark(
+        ["noisy", "median"],
+        "set12",
+        [25, 50],
+        data_dir=data_dir,
+        max_images=1,
+        progress=seen.append,
+    )
+    assert seen == result
+    bench.run_benchmark("median", "set12", 25, data_dir=data_dir, max_images=1, progress=True)
+    err = capsys.readouterr().err
+    assert "set12 sigma=25 median: PSNR" in err and "(1 images)" in err
+
+
+def test_folder_dataset_and_callable_methods(tmp_path: Path) -> None:
+    from PIL import Image
+
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    ramp = np.tile(np.linspace(0, 255, 40).astype(np.uint8), (30, 1))
+    Image.fromarray(ramp).save(folder / "ramp.png")
+    rows = bench.run_benchmark(
+        ["noisy", ("clipped", lambda noisy, sigma: noisy), ("half", lambda n, s: n * 0.5)],
+        [str(folder)],
+        [25],
+        progress=False,
+    )
+    assert [r["dataset"] for r in rows] == ["mine"] * 3
+    noisy, clipped, half = (r["psnr"] for r in rows)
+    # Clipping to [0, 1] (applied to every method but the input) can only reduce the error.
+    assert clipped >= noisy
+    assert half < clipped
+
+
+def test_keras_model_methods(tmp_path: Path, data_dir: Path) -> None:
+    import keras
+
+    inputs = keras.Input((None, None, 1))
+    identity = keras.Model(inputs, keras.layers.Identity()(inputs), name="identity")
+    path = tmp_path / "identity.keras"
+    identity.save(path)
+    method = bench.get_method(f"model:{path}", tile=64, overlap=8)
+    assert (method.name, method.kind) == ("model:identity", "model")
+    assert bench.get_method(str(path)).name == "model:identity"
+    rows = bench.run_benchmark(
+        ["noisy", method, ("pair", identity)],
+        "set12",
+        25,
+        data_dir=data_dir,
+        max_images=1,
+        progress=False,
+    )
+    noisy, from_file, from_pair = rows
+    # The identity model returns the noisy input, which is then clipped to [0, 1].
+    assert from_file["psnr"] == pytest.approx(from_pair["psnr"], abs=1e-6)
+    assert from_file["psnr"] >= noisy["psnr"]
+    assert from_file["seconds_per_image"] > 0
+
+
+def test_get_method_resolves_names() -> None:
+    assert bench.get_method("noisy").kind == "input"
+    from deepdenoise.classical import CLASSICAL_METHODS
+
+    for name in ("gaussian", "median", "tv", "wavelet", "nl_means"):
+        method = bench.get_method(name)
+        assert method.kind == "classical" and method.fn is CLASSICAL_METHODS[name]
+    names = bench.list_methods()
+    assert names[0] == "noisy" and "gaussian" in names
+
+
+def test_bm3d_method() -> None:
+    pytest.importorskip("bm3d")
+    assert bench.get_method("bm3d").kind == "classical"
+    assert "bm3d" in bench.list_methods()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"methods": ["no-such-method"]}, ValueError, "method"),
+        ({"methods": [3]}, TypeError, "methods"),
+        ({"methods": []}, ValueError, "methods"),
+        ({"methods": ["noisy", "noisy"]}, ValueError, "methods"),
+        ({"methods": ["model:/no/such/file.keras"]}, ValueError, "model file"),
+        ({"sigmas": [0]}, ValueError, "sigmas"),
+        ({"sigmas": [300]}, ValueError, "sigmas"),
+        ({"sigmas": ["25"]}, TypeError, "sigmas"),
+        ({"max_images": 0}, ValueError, "max_images"),
+        ({"seed": 1.5}, TypeError, "seed"),
+        ({"datasets": []}, ValueError, "datasets"),
+        ({"datasets": ["no-such-set"]}, ValueError, "no-such-set"),
+    ],
+)
+def test_bad_arguments(kwargs: dict, error: type, match: str, data_dir: Path) -> None:
+    arguments = {"methods": ["noisy"], "datasets": ["set12"], "sigmas": [25]} | kwargs
+    with pytest.raises(error, match=match):
+        bench.run_benchmark(
+            arguments.pop("methods"),
+            arguments.pop("datasets"),
+            arguments.pop("sigmas"),
+            data_dir=data_dir,
+            progress=False,
+            **arguments,
+        )
+
+
+def test_get_method_rejects_non_strings() -> None:
+    with pytest.raises(TypeError, match="method"):
+        bench.get_method(None)  # type: ignore[arg-type]
+
+
+def test_csv_round_trip(rows: list[dict], tmp_path: Path) -> None:
+    path = tmp_path / "sub" / "results.csv"
+    assert bench.write_csv(rows, path) == path
+    back = bench.read_csv(path)
+    assert len(back) == len(rows)
+    for original, copy in zip(rows, back, strict=True):
+        assert original.keys() == copy.keys()
+        assert all(_same(original[key], copy[key]) for key in original)
+    # Replacing an existing file leaves no temporary file behind.
+    bench.write_csv(rows[:1], path)
+    assert len(bench.read_csv(path)) == 1
+    assert sorted(p.name for p in path.parent.iterdir()) == ["results.csv"]
+
+
+def test_csv_keeps_extra_columns(tmp_path: Path, rows: list[dict]) -> None:
+    extended = [dict(row, note="x") for row in rows[:2]]
+    back = bench.read_csv(bench.write_csv(extended, tmp_path / "extra.csv"))
+    assert [row["note"] for row in back] == ["x", "x"]
+
+
+def test_read_csv_rejects_other_files(tmp_path: Path) -> None:
+    path = tmp_path / "other.csv"
+    path.write_text("a,b\n1,2\n")
+    with pytest.raises(ValueError, match=r"other\.csv"):
+        bench.read_csv(path)
+
+
+def _table(markdown: str, dataset: str) -> tuple[list[str], dict[str, list[str]]]:
+    """The header and the rows (by first cell) of one dataset's table."""
+    block = markdown.split(f"### {dataset}")[1].split("###")[0]
+    lines = [line for line in block.splitlines() if line.startswith("|")]
+    split = [[cell.strip() for cell in line.strip("|").split("|")] for line in lines]
+    return split[0], {cells[0]: cells for cells in split[2:]}
+
+
+def test_markdown_tables(rows: list[dict]) -> None:
+    markdown = bench.to_markdown(rows)
+    assert markdown.startswith("### set12 (2 images)")
+    header, table = _table(markdown, "set12")
+    assert header == [
+        "method",
+        *[f"σ={s:g} {m}" for s in SIGMAS for m in ("PSNR", "SSIM")],
+        "s/image",
+        "MP/s",
+    ]
+    assert all(len(cells) == len(header) for cells in table.values())
+    for row in rows:
+        column = header.index(f"σ={row['sigma']:g} PSNR")
+        assert table[row["method"]][column] == f"{row['psnr']:.2f}"
+        assert table[row["method"]][column + 1] == f"{row['ssim']:.4f}"
+    assert table["noisy"][-2:] == ["–", "–"]
+    assert float(table["gaussian"][-2]) > 0
+
+
+def test_markdown_quotes_published_numbers(rows: list[dict]) -> None:
+    markdown = bench.to_markdown(rows)
+    header, table = _table(markdown, "set12")
+    quoted = table["DnCNN-S (quoted, Zhang et al. 2017)"]
+    for sigma in SIGMAS:
+        expected = published.published_psnr("DnCNN-S", "set12", sigma)
+        assert quoted[header.index(f"σ={sigma:g} PSNR")] == f"{expected:.2f}"
+    assert "BM3D (quoted" not in markdown  # only BSD68 numbers are quoted for BM3D
+    assert "[zhang2017dncnn]" in markdown and "not measured here" in markdown
+    assert "2 of the 12 images" in markdown
+    plain = bench.to_markdown(rows, include_published=False)
+    assert "quoted" not in plain and plain.count("|\n") < markdown.count("|\n")
+
+
+def test_markdown_bsd68_lists_every_quoted_method() -> None:
+    row = dict(
+        dataset="bsd68",
+        sigma=25.0,
+        method="gaussian",
+        psnr=26.0,
+        ssim=0.7,
+        seconds_per_image=0.1,
+        megapixels_per_second=1.5,
+        n_images=68,
+        seed=0,
+    )
+    markdown = bench.to_markdown([row])
+    for label, value in [
+        ("DnCNN-S (quoted, Zhang et al. 2017)", "29.23"),
+        ("BM3D (quoted, Zhang et al. 2017)", "28.57"),
+        ("FFDNet (quoted, Zhang et al. 2018)", "29.19"),
+        ("DRUNet (quoted, Zhang et al. 2021)", "29.48"),
+    ]:
+        assert f"| {label} | {value} |" in markdown
+    assert "[dabov2007bm3d]" in markdown
+    assert "of the 68 images" not in markdown  # the whole set was measured
+
+
+def test_published_numbers_are_consistent() -> None:
+    bib = (ROOT / "book" / "references.bib").read_text(encoding="utf-8")
+    keys = set(re.findall(r"@\w+\{(\w+),", bib))
+    assert set(published.CITATIONS) <= keys
+    groups: dict[tuple[str, str], list[published.PublishedResult]] = {}
+    for entry in published.PUBLISHED:
+        assert entry.citation in published.CITATIONS
+        assert entry.method_citation in published.CITATIONS
+        assert entry.dataset in published.DATASET_SIZES
+        assert "quoted" in entry.label
+        groups.setdefault((entry.method, entry.dataset), []).append(entry)
+    for entries in groups.values():
+        by_sigma = sorted(entries, key=lambda e: e.sigma)
+        assert [e.sigma for e in by_sigma] == list(SIGMAS)
+        psnrs = [e.psnr for e in by_sigma]
+        assert psnrs == sorted(psnrs, reverse=True)
+    # BSD68 at sigma 25: the ranking the DnCNN, FFDNet and DRUNet papers report.
+    bsd = {e.method: e.psnr for e in published.published_results(dataset="bsd68", sigma=25)}
+    assert bsd["BM3D"] < bsd["FFDNet"] < bsd["DnCNN-S"] < bsd["DRUNet"]
+
+
+def test_published_psnr_unknown() -> None:
+    with pytest.raises(KeyError, match="method='DnCNN-S'"):
+        published.published_psnr("DnCNN-S", "set12", 10)

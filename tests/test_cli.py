@@ -1,0 +1,384 @@
+"""Tests of the ``deepdenoise`` command line.
+
+The user-facing cases run ``python -m deepdenoise`` in a subprocess, as a user
+would. TensorFlow takes seconds to import, so the cases are batched into a
+few runs: one folder run holds every kind of bad file. Cheaper checks of the
+argument handling call :func:`deepdenoise.cli.main` in-process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import tifffile
+from PIL import Image
+
+from deepdenoise.bench import read_csv
+from deepdenoise.cli import main
+
+# TensorFlow's C++ runtime logs a few lines at import, whatever TF_CPP_MIN_LOG_LEVEL says.
+_TF_LOG = re.compile(r"^(WARNING: All log messages before absl|[IWE]\d{4} )")
+GOOD = ("gray8.png", "rgb8.jpg", "gray16.tif", "gray16.png", "rgba.png")
+BAD = ("truncated.png", "not_an_image.png", "empty.png", "zero_size.tif")
+
+
+def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+    return subprocess.run(
+        [sys.executable, "-m", "deepdenoise", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def messages(stderr: str) -> list[str]:
+    """The lines the CLI itself wrote to stderr (TensorFlow's start-up logs removed)."""
+    return [line for line in stderr.splitlines() if line.strip() and not _TF_LOG.match(line)]
+
+
+def errors(stderr: str) -> list[str]:
+    return [line for line in messages(stderr) if line.startswith("deepdenoise: error:")]
+
+
+def digest(folder: Path) -> dict[str, str]:
+    return {
+        path.name: hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(folder.iterdir())
+        if path.is_file()
+    }
+
+
+def _smooth(shape: tuple[int, ...], seed: int, noise: float = 0.1) -> np.ndarray:
+    """A smooth gradient plus Gaussian noise of std ``noise``, in [0, 1]."""
+    rng = np.random.default_rng(seed)
+    ramp = np.linspace(0.2, 0.8, shape[1])[None, :] * np.ones(shape[:2])
+    if len(shape) == 3:
+        ramp = ramp[..., None] * np.ones(shape[2])
+    return np.clip(ramp + rng.normal(0, noise, shape), 0, 1)
+
+
+def _png_bytes(array: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(array).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def make_inputs(folder: Path) -> None:
+    """Good images of every supported kind and one bad file of each kind."""
+    folder.mkdir(parents=True)
+    gray8 = (_smooth((37, 50), 0) * 255).astype(np.uint8)  # odd size: FFDNet pads
+    (folder / "gray8.png").write_bytes(_png_bytes(gray8))
+    Image.fromarray((_smooth((32, 40, 3), 1) * 255).astype(np.uint8)).save(folder / "rgb8.jpg")
+    tifffile.imwrite(folder / "gray16.tif", (_smooth((36, 44), 2) * 65535).astype(np.uint16))
+    Image.fromarray((_smooth((30, 34), 3) * 65535).astype(np.uint16)).save(folder / "gray16.png")
+    rgba = (_smooth((30, 30, 4), 4) * 255).astype(np.uint8)
+    Image.fromarray(rgba).save(folder / "rgba.png")
+    whole = _png_bytes(gray8)
+    (folder / "truncated.png").write_bytes(whole[: len(whole) // 2])
+    (folder / "not_an_image.png").write_text("this is not a PNG\n")
+    (folder / "empty.png").write_bytes(b"")
+    with pytest.warns(UserWarning):
+        tifffile.imwrite(folder / "zero_size.tif", np.zeros((0, 5), np.uint16))
+    (folder / "notes.txt").write_text("not an image suffix: ignored in folder runs\n")
+
+
+RECIPE = """
+[model]
+name = "dncnn"
+depth = 2
+width = 4
+batch_norm = false
+[data]
+source = "dead_leaves"
+dead_leaves_images = 2
+dead_leaves_size = 32
+patch_size = 16
+batch_size = 4
+sigma = 25
+[train]
+steps = 10
+steps_per_epoch = 1
+[output]
+name = "tiny"
+"""
+
+PLACEHOLDER = _png_bytes(np.zeros((8, 8), np.uint8))
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Input images, a tiny untrained FFDNet (``tiny.keras``) and a tiny training recipe."""
+    from deepdenoise.models import get_model
+
+    root = tmp_path_factory.mktemp("cli")
+    make_inputs(root / "in")
+    get_model("ffdnet", depth=2, width=4).save(root / "tiny.keras")
+    (root / "tiny.toml").write_text(RECIPE, encoding="utf-8")
+    for folder, name in (("outB", "gray8.png"), ("outC", "result.png")):
+        (root / folder).mkdir()
+        (root / folder / name).write_bytes(PLACEHOLDER)
+    (root / "inD").mkdir()
+    for name in ("gray8.png", "rgb8.jpg"):
+        (root / "inD" / name).write_bytes((root / "in" / name).read_bytes())
+    return root
+
+
+@pytest.fixture(scope="module")
+def runs(workspace: Path, data_dir: Path) -> dict[str, subprocess.CompletedProcess]:
+    """Every subprocess run, started a few at a time (each spends seconds importing TensorFlow).
+
+    Each run has its own output folder, so they do not depend on one another.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    tiny = ("--model", "tiny.keras")
+    commands = {
+        # Every kind of bad input in one folder run, plus a missing file.
+        "folder": ("denoise", "in", "missing.png", "-o", "outA", *tiny),
+        # outB/gray8.png exists: refused without --force; rgb8 still written.
+        "no_force": ("denoise", "in/gray8.png", "in/rgb8.jpg", "-o", "outB", *tiny,
+                     "--sigma", "25"),
+        # One file to one file, replacing outC/result.png.
+        "force": ("denoise", "in/gray8.png", "-o", "outC/result.png", "--model",
+                  "model:tiny.keras", "--sigma", "50", "--tile", "32", "--overlap", "8",
+                  "--self-ensemble", "--force"),
+        # Output folder = input folder: gray8.png would overwrite its input, even with --force.
+        "onto_input": ("denoise", "inD", "-o", "inD", "--force", *tiny),
+        "unknown_model": ("denoise", "in/gray8.png", "-o", "outE", "--model", "nope"),
+        "bench": ("bench", "--dataset", "set12", "--sigma", "25", "--methods", "noisy,gaussian",
+                  "--max-images", "1", "--out", "results", "--data-dir", str(data_dir)),
+        "train": ("train", "--config", "tiny.toml", "--workdir", "run", "--max-steps", "2"),
+    }  # fmt: skip
+    inputs = {"in": digest(workspace / "in"), "inD": digest(workspace / "inD")}
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        futures = {
+            name: pool.submit(run_cli, *args, cwd=workspace) for name, args in commands.items()
+        }
+        results = {name: future.result() for name, future in futures.items()}
+    results["inputs_before"] = inputs  # type: ignore[assignment]
+    return results
+
+
+# --- subprocess runs -------------------------------------------------------------------
+
+
+def test_folder_run_writes_good_files_and_lists_bad_ones(runs: dict) -> None:
+    result = runs["folder"]
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    lines = errors(result.stderr)
+    for name in (*BAD, "missing.png"):
+        assert sum(name in line for line in lines[:-1]) == 1, (name, lines)
+    assert len(lines) == len(BAD) + 2  # one per bad input, then the summary
+    assert lines[-1].startswith(f"deepdenoise: error: {len(BAD) + 1} of {len(GOOD) + 5} inputs")
+    assert "does not exist" in next(line for line in lines if "missing.png" in line)
+    assert "truncated" in next(line for line in lines if "truncated.png" in line)
+
+
+def test_folder_run_outputs(runs: dict, workspace: Path) -> None:
+    result = runs["folder"]
+    out = workspace / "outA"
+    # Only finished images: no temporary file, nothing for bad inputs or notes.txt.
+    expected = {"gray8.png", "rgb8.png", "gray16.tif", "gray16.png", "rgba.png"}
+    assert {path.name for path in out.iterdir()} == expected
+    assert digest(workspace / "in") == runs["inputs_before"]["in"]  # inputs untouched
+    assert len(result.stdout.strip().splitlines()) == len(GOOD)
+
+    gray8 = np.asarray(Image.open(out / "gray8.png"))
+    assert gray8.dtype == np.uint8 and gray8.shape == (37, 50)
+    rgb = np.asarray(Image.open(out / "rgb8.png"))
+    assert rgb.dtype == np.uint8 and rgb.shape == (32, 40, 3)
+
+
+def test_folder_run_keeps_16_bits(runs: dict, workspace: Path) -> None:
+    assert runs["folder"].returncode == 2
+    out = workspace / "outA"
+    tif = tifffile.imread(out / "gray16.tif")
+    png = np.asarray(Image.open(out / "gray16.png"))
+    for image, shape in ((tif, (36, 44)), (png, (30, 34))):
+        assert image.dtype == np.uint16 and image.shape == shape
+        # A 16-bit result is not an 8-bit one scaled up (those are multiples of 257).
+        assert np.any(image % 257 != 0)
+
+
+def test_folder_run_drops_alpha_with_a_note(runs: dict, workspace: Path) -> None:
+    rgba = Image.open(workspace / "outA" / "rgba.png")
+    assert rgba.mode == "RGB" and rgba.size == (30, 30)
+    (line,) = [line for line in runs["folder"].stdout.splitlines() if "rgba.png" in line]
+    assert "alpha channel dropped" in line
+
+
+def test_existing_outputs_need_force(runs: dict, workspace: Path) -> None:
+    result = runs["no_force"]
+    assert result.returncode == 2
+    *problems, summary = errors(result.stderr)
+    assert "1 of 2 inputs failed" in summary
+    (line,) = problems
+    assert "gray8.png" in line and "exists" in line and "--force" in line
+    assert (workspace / "outB" / "gray8.png").read_bytes() == PLACEHOLDER
+    assert (workspace / "outB" / "rgb8.png").is_file()  # the other input still went through
+
+
+def test_force_replaces_an_output_file(runs: dict, workspace: Path) -> None:
+    result = runs["force"]
+    out = workspace / "outC"
+    assert result.returncode == 0, result.stderr
+    assert messages(result.stderr) == []
+    assert "sigma 50" in result.stdout
+    assert np.asarray(Image.open(out / "result.png")).shape == (37, 50)
+    assert sorted(path.name for path in out.iterdir()) == ["result.png"]
+
+
+def test_an_input_is_never_overwritten(runs: dict, workspace: Path) -> None:
+    result = runs["onto_input"]
+    assert result.returncode == 2
+    line = errors(result.stderr)[0]
+    assert "gray8.png" in line and "input" in line
+    before = runs["inputs_before"]["inD"]
+    after = digest(workspace / "inD")
+    assert {name: after[name] for name in before} == before
+    assert set(after) == {*before, "rgb8.png"}  # the JPEG's output has a new name
+
+
+def test_unknown_model_is_one_line(runs: dict, workspace: Path) -> None:
+    result = runs["unknown_model"]
+    assert result.returncode == 2
+    assert messages(result.stderr) == errors(result.stderr)
+    (line,) = errors(result.stderr)
+    assert "'nope'" in line and "pretrained" in line
+    assert not (workspace / "outE").exists()
+
+
+def test_bench_prints_and_saves(runs: dict, workspace: Path) -> None:
+    result = runs["bench"]
+    assert result.returncode == 0, result.stderr
+    rows = read_csv(workspace / "results" / "benchmark.csv")
+    assert [(row["method"], row["sigma"], row["n_images"]) for row in rows] == [
+        ("noisy", 25.0, 1),
+        ("gaussian", 25.0, 1),
+    ]
+    markdown = (workspace / "results" / "benchmark.md").read_text(encoding="utf-8")
+    assert markdown.strip() in result.stdout
+    assert f"| gaussian | {rows[1]['psnr']:.2f} |" in markdown
+    assert "DnCNN-S (quoted, Zhang et al. 2017) | 30.44" in markdown
+    assert sum("set12 sigma=25" in line for line in messages(result.stderr)) == 2
+
+
+def test_train_runs_a_recipe(runs: dict, workspace: Path) -> None:
+    result = runs["train"]
+    assert result.returncode == 0, result.stderr
+    assert (workspace / "run" / "last.keras").is_file()
+    assert "trained" in result.stdout
+
+
+# --- in-process checks of the argument handling -----------------------------------------
+
+
+@pytest.mark.parametrize("command", [[], ["denoise"], ["train"], ["bench", "--sigma", "300"]])
+def test_usage_errors(command: list[str], capsys: pytest.CaptureFixture) -> None:
+    assert main(command) == 2
+    assert "usage:" in capsys.readouterr().err
+
+
+def test_help_lists_commands_and_examples(capsys: pytest.CaptureFixture) -> None:
+    assert main(["--help"]) == 0
+    text = capsys.readouterr().out
+    for word in ("denoise", "train", "bench", "examples:", "0-255"):
+        assert word in text
+
+
+@pytest.mark.parametrize("command", ["denoise", "train", "bench"])
+def test_subcommand_help(command: str, capsys: pytest.CaptureFixture) -> None:
+    assert main([command, "--help"]) == 0
+    assert "examples:" in capsys.readouterr().out
+
+
+def test_version(capsys: pytest.CaptureFixture) -> None:
+    import deepdenoise
+
+    assert main(["--version"]) == 0
+    assert deepdenoise.__version__ in capsys.readouterr().out
+
+
+def test_bench_sigma_error_names_sigma(capsys: pytest.CaptureFixture) -> None:
+    assert main(["bench", "--sigma", "15,abc"]) == 2
+    assert "--sigma" in capsys.readouterr().err
+
+
+def test_bench_unknown_method(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    status = main(["bench", "--methods", "noisy,nope", "--out", str(tmp_path / "r")])
+    assert status == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith("deepdenoise: error:") and "'nope'" in line
+    assert not (tmp_path / "r").exists()
+
+
+def test_train_missing_config(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    assert main(["train", "--config", str(tmp_path / "missing.toml")]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert "missing.toml" in line and "does not exist" in line
+
+
+def test_train_invalid_config(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    config = tmp_path / "bad.toml"
+    config.write_text("[model\nname = ", encoding="utf-8")
+    assert main(["train", "--config", str(config)]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert "bad.toml" in line and "TOML" in line
+
+
+def test_denoise_with_a_classical_method(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    folder = tmp_path / "in"
+    make_inputs(folder)
+    status = main(
+        ["denoise", str(folder / "gray8.png"), "-o", str(tmp_path / "out"), "--model", "median"]
+    )
+    assert status == 0
+    assert "estimated" in capsys.readouterr().out
+    clean = _smooth((37, 50), 0, noise=0.0)
+    noisy = np.asarray(Image.open(folder / "gray8.png")) / 255
+    denoised = np.asarray(Image.open(tmp_path / "out" / "gray8.png")) / 255
+    assert np.mean((denoised - clean) ** 2) < np.mean((noisy - clean) ** 2)
+
+
+def test_denoise_refuses_clashing_outputs(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    folder = tmp_path / "in"
+    make_inputs(folder)
+    (folder / "gray8.jpg").write_bytes((folder / "rgb8.jpg").read_bytes())
+    args = [str(folder / "gray8.png"), str(folder / "gray8.jpg"), "-o", str(tmp_path / "out")]
+    assert main(["denoise", *args, "--model", "gaussian", "--sigma", "10"]) == 2
+    err = capsys.readouterr().err
+    assert "also the output of" in err
+    assert [path.name for path in (tmp_path / "out").iterdir()] == ["gray8.png"]
+
+
+@pytest.mark.parametrize(
+    ("extra", "match"),
+    [
+        (["b.png", "-o", "x.png", "--model", "gaussian"], "looks like a file"),
+        (["-o", "out", "--tile", "64", "--overlap", "32"], "--overlap"),
+        (["-o", "out", "--model", "noisy"], "not a denoiser"),
+        (["-o", "out", "--model", "missing.keras"], "missing.keras"),
+    ],
+)
+def test_denoise_usage_problems(
+    extra: list[str], match: str, tmp_path: Path, capsys: pytest.CaptureFixture, monkeypatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a.png").write_bytes(_png_bytes(np.zeros((8, 8), np.uint8)))
+    (tmp_path / "b.png").write_bytes(_png_bytes(np.zeros((8, 8), np.uint8)))
+    assert main(["denoise", "a.png", *extra]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert match in line
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["a.png", "b.png"]
