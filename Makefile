@@ -32,8 +32,8 @@ book: $(STAMP)
 	$(BIN)/jupyter-book build . $(BOOK_FLAGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks notebooks
-	$(BIN)/ruff format --check src tests benchmarks notebooks
+	$(BIN)/ruff check src tests benchmarks training notebooks
+	$(BIN)/ruff format --check src tests benchmarks training notebooks
 
 # Unit tests, doctests and every notebook under nbval, with line coverage of src/.
 unit: $(STAMP)

@@ -316,6 +316,29 @@ def test_bench_sigma_error_names_sigma(capsys: pytest.CaptureFixture) -> None:
     assert "--sigma" in capsys.readouterr().err
 
 
+def test_bench_tile_is_whole_image_unless_given(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    import deepdenoise.bench
+
+    seen = []
+
+    def fake_run_benchmark(*args, **kwargs):
+        seen.append(kwargs["tile"])
+        return []
+
+    monkeypatch.setattr(deepdenoise.bench, "run_benchmark", fake_run_benchmark)
+
+    def fake_write_csv(rows, path):
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        return Path(path)
+
+    monkeypatch.setattr(deepdenoise.bench, "write_csv", fake_write_csv)
+    monkeypatch.setattr(deepdenoise.bench, "to_markdown", lambda rows: "")
+    for extra in ([], ["--tile", "0"], ["--tile", "128"]):
+        assert main(["bench", "--out", str(tmp_path / "r"), *extra]) == 0
+    assert seen == [None, None, 128]
+    assert main(["bench", "--tile", "-3"]) == 2
+
+
 def test_bench_unknown_method(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     status = main(["bench", "--methods", "noisy,nope", "--out", str(tmp_path / "r")])
     assert status == 2

@@ -280,6 +280,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--data-dir", default=None, metavar="DIR", help="folder holding set12/ and bsd68/"
     )
     bench.add_argument("--seed", type=int, default=0, help="base noise seed (default 0)")
+    bench.add_argument(
+        "--tile",
+        type=_tile_size,
+        default=None,
+        metavar="N",
+        help="tile side in pixels for models; 0 or omitted: the whole image (test images are "
+        "at most 512x512, and tiles would only add overlap work to the timings)",
+    )
     return parser
 
 
@@ -516,6 +524,7 @@ def _run_bench(args: argparse.Namespace) -> int:
             max_images=args.max_images,
             seed=args.seed,
             progress=True,
+            tile=args.tile,
         )
     except (ImportError, OSError, TypeError, ValueError) as error:
         raise UsageError(_one_line(error)) from None
