@@ -19,7 +19,6 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "_config.yml"
 TOC = ROOT / "_toc.yml"
-TOC_FULL = ROOT / "_toc.full.yml"
 BIB = ROOT / "book" / "references.bib"
 NOTEBOOK_DIRS = ("notebooks", "book")
 
@@ -215,10 +214,7 @@ def test_config_is_valid_for_jupyter_book():
     assert config["launch_buttons"]["colab_url"] == "https://colab.research.google.com"
 
 
-@pytest.mark.parametrize("toc_path", [TOC, TOC_FULL], ids=lambda p: p.name)
-def test_toc_is_well_formed(toc_path):
-    if not toc_path.exists():
-        pytest.skip(f"{toc_path.name} is not in the repository")
+def test_toc_is_well_formed(toc_path=TOC):
     from sphinx_external_toc.parsing import parse_toc_yaml
 
     site_map = parse_toc_yaml(toc_path)
@@ -230,14 +226,6 @@ def test_toc_is_well_formed(toc_path):
 def test_every_toc_entry_exists():
     missing = [entry for entry in toc_entries(load_yaml(TOC)) if resolve_entry(entry) is None]
     assert missing == [], f"_toc.yml lists files that do not exist: {missing}"
-
-
-def test_full_toc_contains_the_interim_toc():
-    if not TOC_FULL.exists():
-        pytest.skip("_toc.full.yml has been swapped in")
-    current = toc_entries(load_yaml(TOC))
-    planned = toc_entries(load_yaml(TOC_FULL))
-    assert set(current) <= set(planned), set(current) - set(planned)
 
 
 def test_no_orphan_notebooks():
