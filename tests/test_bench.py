@@ -329,3 +329,13 @@ def test_published_numbers_are_consistent() -> None:
 def test_published_psnr_unknown() -> None:
     with pytest.raises(KeyError, match="method='DnCNN-S'"):
         published.published_psnr("DnCNN-S", "set12", 10)
+
+
+def test_datasets_and_sigmas_may_be_tuples():
+    rows = bench.run_benchmark("noisy", ("set12", "bsd68"), (15, 25), max_images=1, progress=False)
+    assert [(r["dataset"], r["sigma"]) for r in rows] == [
+        ("set12", 15.0),
+        ("set12", 25.0),
+        ("bsd68", 15.0),
+        ("bsd68", 25.0),
+    ]

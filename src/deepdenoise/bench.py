@@ -277,8 +277,12 @@ def _as_method(item: object, options: dict[str, Any]) -> Method:
 
 
 def _as_list(value: object, name: str) -> list[Any]:
+    # A (label, fn) pair is one method; for datasets and sigmas a tuple is a sequence.
     if isinstance(value, str | int | float | Method) or (
-        isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], str)
+        name == "methods"
+        and isinstance(value, tuple)
+        and len(value) == 2
+        and isinstance(value[0], str)
     ):
         return [value]
     try:
