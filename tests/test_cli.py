@@ -405,3 +405,22 @@ def test_denoise_usage_problems(
     (line,) = capsys.readouterr().err.strip().splitlines()
     assert match in line
     assert sorted(path.name for path in tmp_path.iterdir()) == ["a.png", "b.png"]
+
+
+def test_a_pretrained_model_that_cannot_load_is_not_called_unknown(
+    tmp_path: Path, capsys: pytest.CaptureFixture, monkeypatch
+) -> None:
+    """The cause reaches the reader (here a Keras that cannot read the file), not 'unknown'."""
+    from deepdenoise import weights
+
+    def unreadable(name: str, **_: object) -> None:
+        raise ValueError(f"weights file {name}.weights.h5 was written by Keras 9.9 and cannot")
+
+    monkeypatch.setattr(weights, "load_pretrained", unreadable)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a.png").write_bytes(_png_bytes(np.zeros((8, 8), np.uint8)))
+    name = weights.list_pretrained()[0]
+    assert main(["denoise", "a.png", "-o", "out", "--model", name]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert "cannot be loaded" in line and "Keras 9.9" in line and "unknown" not in line
+    assert not (tmp_path / "out").exists()

@@ -25,6 +25,8 @@ ENTRY_KEYS = {
     "sha256",
     "architecture",
     "config",
+    "info",
+    "keras_version",
     "recipe",
     "steps",
     "wall_time_s",
@@ -52,6 +54,7 @@ def manifest(tmp_path: Path) -> Path:
 
 def register(path: Path, manifest: Path, name: str = "tiny", **overrides) -> dict:
     options = {
+        "config": {"depth": 2, "width": 4},
         "recipe": {"sigma": [0, 75], "patch_size": 16},
         "steps": 10,
         "wall_time_s": 1.5,
@@ -63,12 +66,28 @@ def register(path: Path, manifest: Path, name: str = "tiny", **overrides) -> dic
 
 def test_shipped_manifest_is_valid_and_its_files_match():
     data = json.loads(weights.DEFAULT_MANIFEST.read_text())
-    assert isinstance(data["models"], dict)
+    assert isinstance(data["models"], dict) and data["models"]
     for name, entry in data["models"].items():
         assert ENTRY_KEYS <= set(entry), name
+        assert entry["file"] == f"{name}{weights.WEIGHTS_SUFFIX}", name
         path = weights.DEFAULT_MANIFEST.parent / entry["file"]
         assert sha256_file(path) == entry["sha256"], name
+        # The config is the recipe's own model table, so the recipe rebuilds the network.
+        model_table = dict(entry["recipe"]["recipe"]["model"])
+        assert model_table.pop("name") == entry["architecture"], name
+        assert entry["config"] == model_table, name
     assert list_pretrained() == sorted(data["models"])
+    # Weights only: nothing but .weights.h5 files and the results beside the manifest.
+    folder = weights.DEFAULT_MANIFEST.parent
+    assert not list(folder.glob("*.keras"))
+
+
+@pytest.mark.parametrize("name", list_pretrained())
+def test_shipped_model_rebuilds_from_its_entry_and_loads(name):
+    entry = pretrained_entry(name)
+    model = load_pretrained(name)
+    assert model.count_params() == entry["info"]["params"]
+    assert model_info(model) == {k: v for k, v in entry["info"].items() if k != "params"}
 
 
 def test_sha256_file_matches_hashlib(tmp_path):
@@ -83,9 +102,11 @@ def test_register_then_load_gives_the_same_model(saved_model, manifest):
     entry = register(path, manifest)
     assert set(entry) == ENTRY_KEYS
     copied = manifest.parent / entry["file"]
-    assert copied.is_file() and entry["sha256"] == sha256_file(path) == sha256_file(copied)
+    assert copied.name == "tiny.weights.h5"
+    assert copied.is_file() and entry["sha256"] == sha256_file(copied)
     assert entry["architecture"] == "ffdnet"
-    assert entry["config"]["params"] == model.count_params()
+    assert entry["info"]["params"] == model.count_params()
+    assert entry["keras_version"] == keras.__version__
     assert json.loads(manifest.read_text())["models"]["tiny"] == entry
     assert pretrained_entry("tiny", manifest_path=manifest) == entry
     assert list_pretrained(manifest_path=manifest) == ["tiny"]
@@ -102,12 +123,64 @@ def test_register_then_load_gives_the_same_model(saved_model, manifest):
 def test_register_keeps_other_entries_and_replaces_same_name(saved_model, manifest):
     path, _ = saved_model
     register(path, manifest, "a")
-    register(path, manifest, "b", config={"depth": 2, "width": 4})
+    register(path, manifest, "b", config={"depth": 2, "width": 4, "channels": 1})
     register(path, manifest, "a", steps=20)
     assert list_pretrained(manifest_path=manifest) == ["a", "b"]
     assert pretrained_entry("a", manifest_path=manifest)["steps"] == 20
-    assert pretrained_entry("b", manifest_path=manifest)["config"] == {"depth": 2, "width": 4}
-    assert not [p for p in manifest.parent.iterdir() if p.suffix == ".tmp"]
+    assert pretrained_entry("b", manifest_path=manifest)["config"] == {
+        "depth": 2,
+        "width": 4,
+        "channels": 1,
+    }
+    assert sorted(p.name for p in manifest.parent.iterdir()) == [
+        "a.weights.h5",
+        "b.weights.h5",
+        "manifest.json",
+    ]
+
+
+def test_register_accepts_a_model_object_and_keeps_no_optimizer_state(manifest):
+    model = get_model("dncnn", depth=2, width=4)
+    model.compile(optimizer="adam", loss="mse")
+    x = np.zeros((2, 8, 8, 1), np.float32)
+    model.fit(x, x, epochs=1, verbose=0)  # the optimizer now holds moment estimates
+    entry = register(model, manifest, config={"depth": 2, "width": 4})
+    import h5py
+
+    with h5py.File(manifest.parent / entry["file"]) as handle:
+        stored = []
+        handle.visit(stored.append)
+    assert not [key for key in stored if "optimizer" in key]
+    loaded = load_pretrained("tiny", manifest_path=manifest)
+    for a, b in zip(model.get_weights(), loaded.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize(
+    "config", [{"depth": 3, "width": 4}, {"depth": 2, "width": 8}, {"depth": 2, "wide": 4}]
+)
+def test_register_refuses_a_config_that_does_not_rebuild_the_model(saved_model, manifest, config):
+    path, _ = saved_model
+    with pytest.raises(ValueError, match="config") as info:
+        register(path, manifest, config=config)
+    assert "'ffdnet'" in str(info.value)
+    assert not manifest.exists() and not manifest.parent.exists()
+
+
+def test_unreadable_weights_name_both_keras_versions(saved_model, manifest):
+    path, _ = saved_model
+    entry = register(path, manifest)
+    # Weights of another shape under the right hash: what a Keras that lays out the file
+    # differently would meet. The message must name the writer's and the reader's Keras.
+    target = manifest.parent / entry["file"]
+    get_model("ffdnet", depth=3, width=4).save_weights(target)
+    data = json.loads(manifest.read_text())
+    data["models"]["tiny"].update(sha256=sha256_file(target), keras_version="9.9.9")
+    manifest.write_text(json.dumps(data))
+    with pytest.raises(ValueError, match=r"Keras 9\.9\.9") as info:
+        load_pretrained("tiny", manifest_path=manifest)
+    assert f"installed Keras {keras.__version__}" in str(info.value)
+    assert str(target) in str(info.value)
 
 
 def test_config_rebuilds_the_architecture(saved_model, manifest):
@@ -115,13 +188,14 @@ def test_config_rebuilds_the_architecture(saved_model, manifest):
     entry = register(path, manifest, config={"depth": 2, "width": 4})
     rebuilt = get_model(entry["architecture"], **entry["config"])
     assert rebuilt.count_params() == model.count_params()
+    assert load_pretrained("tiny", manifest_path=manifest).count_params() == model.count_params()
 
 
 def test_separate_weights_dir(saved_model, tmp_path):
     path, _ = saved_model
     manifest_path, folder = tmp_path / "m" / "manifest.json", tmp_path / "w"
     register(path, manifest_path, weights_dir=folder)
-    assert (folder / "tiny.keras").is_file()
+    assert (folder / "tiny.weights.h5").is_file()
     assert (
         load_pretrained("tiny", manifest_path=manifest_path, weights_dir=folder).name == "ffdnet"
     )
@@ -138,7 +212,7 @@ def test_corrupt_weights_are_rejected_before_loading(saved_model, manifest, dama
     elif damage == "flip":
         target.write_bytes(data[:100] + bytes([data[100] ^ 1]) + data[101:])
     else:
-        get_model("ffdnet", depth=2, width=4).save(target)
+        get_model("ffdnet", depth=2, width=4).save_weights(target)
     with pytest.raises(ValueError, match="sha256") as info:
         load_pretrained("tiny", manifest_path=manifest)
     assert str(target) in str(info.value)
@@ -149,7 +223,7 @@ def test_missing_weights_file(saved_model, manifest):
     path, _ = saved_model
     entry = register(path, manifest)
     (manifest.parent / entry["file"]).unlink()
-    with pytest.raises(FileNotFoundError, match=r"tiny\.keras"):
+    with pytest.raises(FileNotFoundError, match=r"tiny\.weights\.h5"):
         load_pretrained("tiny", manifest_path=manifest)
 
 
@@ -175,7 +249,7 @@ def test_broken_manifest_is_named(tmp_path, text):
 
 def test_entry_without_hash_is_rejected(tmp_path):
     path = tmp_path / "manifest.json"
-    path.write_text(json.dumps({"models": {"x": {"file": "x.keras"}}}))
+    path.write_text(json.dumps({"models": {"x": {"file": "x.weights.h5"}}}))
     with pytest.raises(ValueError, match="sha256"):
         load_pretrained("x", manifest_path=path)
 
@@ -192,6 +266,8 @@ def test_entry_without_hash_is_rejected(tmp_path):
         ("ok", {"wall_time_s": float("nan")}, "wall_time_s"),
         ("ok", {"wall_time_s": "1"}, "wall_time_s"),
         ("ok", {"results": {"psnr": object()}}, "results"),
+        ("ok", {"config": None}, "config"),
+        ("ok", {"config": {"depth": object()}}, "config"),
     ],
 )
 def test_register_rejects_bad_arguments(saved_model, manifest, name, overrides, argument):
@@ -202,10 +278,10 @@ def test_register_rejects_bad_arguments(saved_model, manifest, name, overrides, 
 
 
 def test_register_rejects_missing_or_unloadable_model(tmp_path, manifest):
-    with pytest.raises(FileNotFoundError, match="model_path"):
+    with pytest.raises(FileNotFoundError, match="model"):
         register(tmp_path / "absent.keras", manifest)
     junk = tmp_path / "junk.keras"
     junk.write_bytes(b"not a zip")
-    with pytest.raises(ValueError, match="model_path"):
+    with pytest.raises(ValueError, match="model"):
         register(junk, manifest)
     assert not manifest.exists()

@@ -45,6 +45,7 @@ def main() -> None:
         recipe=recipe,
         steps=sum(stage["steps"] for stage in stages),
         wall_time_s=sum(stage["wall_time_s"] for stage in stages),
+        config={k: v for k, v in stages[0]["recipe"]["model"].items() if k != "name"},
         machine=stages[-1]["machine"],
         results={"val_psnr_db": stages[-1]["history"][-1]["val_psnr"]},
     )

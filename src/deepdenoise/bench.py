@@ -61,6 +61,7 @@ from deepdenoise._checks import check_positive_int, check_sigma
 __all__ = [
     "FIELDS",
     "Method",
+    "UnknownMethodError",
     "get_method",
     "list_methods",
     "read_csv",
@@ -86,6 +87,15 @@ _FLOAT_FIELDS = ("sigma", "psnr", "ssim", "seconds_per_image", "megapixels_per_s
 _INT_FIELDS = ("n_images", "seed")
 
 Denoiser = Callable[[np.ndarray, float], np.ndarray]
+
+
+class UnknownMethodError(ValueError):
+    """A method name that is neither classical, pretrained nor a model file.
+
+    Kept apart from the other ``ValueError`` of :func:`get_method`, a known
+    model that fails to load, so that callers such as the CLI can tell
+    "no such name" from "this model cannot be read here".
+    """
 
 
 @dataclass(frozen=True)
@@ -207,9 +217,12 @@ def get_method(
 
     Raises
     ------
+    UnknownMethodError
+        If ``name`` is unknown (the message lists the known names); a
+        subclass of ``ValueError``.
     ValueError
-        If ``name`` is unknown (the message lists the known names), or a
-        model file is missing or cannot be loaded (the message names it).
+        If a model file or a pretrained model is missing or cannot be
+        loaded (the message names it and the cause).
     ImportError
         For ``"bm3d"`` when the optional ``bm3d`` package is not installed.
     TypeError
@@ -222,7 +235,7 @@ def get_method(
     >>> get_method("no-such-method")
     Traceback (most recent call last):
     ...
-    ValueError: method must be one of [...], 'model:NAME' or a .keras file; got 'no-such-method'
+    deepdenoise.bench.UnknownMethodError: method must be one of ...; got 'no-such-method'
     """
     if not isinstance(name, str):
         raise TypeError(f"method must be a string, got {type(name).__name__}")
@@ -253,7 +266,7 @@ def get_method(
 
     if spec in list_pretrained():
         return _model_method(spec, load_pretrained(spec), **options)
-    raise ValueError(
+    raise UnknownMethodError(
         f"method must be one of {list_methods()}, 'model:NAME' or a .keras file; got {name!r}"
     )
 

@@ -384,15 +384,13 @@ def _bit_depth(path: Path) -> int:
 
 def _load_denoiser(name: str, *, tile: int | None, overlap: int, self_ensemble: bool) -> Any:
     """Resolve ``--model``: a pretrained name, a .keras file or a classical method."""
-    from deepdenoise.bench import get_method
+    from deepdenoise.bench import UnknownMethodError, get_method
 
     try:
         method = get_method(name, tile=tile, overlap=overlap, self_ensemble=self_ensemble)
     except ImportError as error:
         raise UsageError(_one_line(error)) from None
-    except (TypeError, ValueError) as error:
-        if "model file" in str(error):
-            raise UsageError(f"--model: {_one_line(error)}") from None
+    except UnknownMethodError:
         from deepdenoise.classical import CLASSICAL_METHODS
         from deepdenoise.weights import list_pretrained
 
@@ -400,6 +398,8 @@ def _load_denoiser(name: str, *, tile: int | None, overlap: int, self_ensemble: 
             f"--model {name!r} is unknown: expected a pretrained model {list_pretrained()}, "
             f"a .keras file, or a classical method {sorted(CLASSICAL_METHODS)}"
         ) from None
+    except (TypeError, ValueError, OSError) as error:  # a known model that cannot be loaded
+        raise UsageError(f"--model {name!r} cannot be loaded: {_one_line(error)}") from None
     if method.kind == "input":
         raise UsageError(f"--model {name!r} is not a denoiser")
     return method

@@ -1,11 +1,19 @@
-"""Shipped pretrained weights: a manifest of ``.keras`` files, each checked by sha256.
+"""Shipped pretrained weights: weights-only files, each checked by sha256.
 
 The manifest ``deepdenoise/weights/manifest.json`` records, for each name,
-the file, its sha256, the architecture and its builder arguments, the
-training recipe, the number of steps, the wall time, the machine and the
-measured results::
+the file, its sha256, the architecture and its builder arguments, the Keras
+version that wrote it, the training recipe, the number of steps, the wall
+time, the machine and the measured results::
 
-    {"models": {"ffdnet": {"file": "ffdnet.keras", "sha256": "...", ...}}}
+    {"models": {"ffdnet": {"file": "ffdnet.weights.h5", "sha256": "...",
+                           "architecture": "ffdnet", "config": {"depth": 12, ...}}}}
+
+The files hold the weights only (``model.save_weights``), no optimizer state
+and no serialised layer configuration. The package rebuilds the network with
+``models.get_model(architecture, **config)`` and loads the weights into it,
+so a file written by one Keras 3 release loads in another (a full ``.keras``
+file stores layer configs that an older Keras cannot read) and on either
+backend, TensorFlow or JAX.
 
 Training code calls :func:`register_weights`; readers call
 :func:`load_pretrained`.
@@ -18,16 +26,17 @@ import json
 import os
 import platform
 import re
-import shutil
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import keras
+import numpy as np
 
 __all__ = [
     "DEFAULT_MANIFEST",
+    "WEIGHTS_SUFFIX",
     "describe_machine",
     "list_pretrained",
     "load_pretrained",
@@ -37,6 +46,9 @@ __all__ = [
 ]
 
 DEFAULT_MANIFEST = Path(__file__).resolve().parent / "weights" / "manifest.json"
+WEIGHTS_SUFFIX = ".weights.h5"
+"""The suffix of a weights-only file, as ``keras.Model.save_weights`` requires it."""
+_FILE_MODE = 0o644  # readable by all, like any installed package file
 _NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
@@ -90,6 +102,7 @@ def _write_manifest(manifest_path: Path, manifest: Mapping[str, Any]) -> None:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump(manifest, handle, indent=2, sort_keys=True)
             handle.write("\n")
+        os.chmod(tmp, _FILE_MODE)  # mkstemp makes it private; the manifest is package data
         os.replace(tmp, manifest_path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -147,8 +160,9 @@ def pretrained_entry(
     -------
     dict
         A copy of the entry: ``file``, ``sha256``, ``architecture``,
-        ``config``, ``recipe``, ``steps``, ``wall_time_s``, ``machine`` and
-        ``results``.
+        ``config`` (the builder arguments), ``info`` (input contract and
+        parameter count), ``keras_version``, ``recipe``, ``steps``,
+        ``wall_time_s``, ``machine`` and ``results``.
 
     Raises
     ------
@@ -177,7 +191,7 @@ def load_pretrained(
     manifest_path: str | os.PathLike[str] | None = None,
     weights_dir: str | os.PathLike[str] | None = None,
 ) -> keras.Model:
-    """Load a shipped pretrained model after checking its sha256.
+    """Rebuild a shipped pretrained model and load its weights, after checking their sha256.
 
     Parameters
     ----------
@@ -186,7 +200,7 @@ def load_pretrained(
     manifest_path : str or path-like, optional
         The manifest to read; the one shipped with the package by default.
     weights_dir : str or path-like, optional
-        Folder holding the ``.keras`` files; the manifest's folder by default.
+        Folder holding the weights files; the manifest's folder by default.
 
     Returns
     -------
@@ -197,16 +211,19 @@ def load_pretrained(
     Raises
     ------
     ValueError
-        If ``name`` is unknown (the message lists the available names), or
-        the file's sha256 does not match the manifest (a corrupt, truncated
-        or replaced file; the message names the file).
+        If ``name`` is unknown (the message lists the available names); the
+        entry lacks ``file``, ``sha256``, ``architecture`` or ``config``; the
+        file's sha256 does not match the manifest (a corrupt, truncated or
+        replaced file; the message names the file and both hashes); or the
+        installed Keras cannot read the file into the rebuilt network (the
+        message names the Keras version that wrote it and the installed one).
     FileNotFoundError
         If the manifest lists a file that is missing.
 
     Notes
     -----
     The hash is checked before Keras opens the file, so a damaged download
-    fails with a clear message rather than a zip or HDF5 error.
+    fails with a clear message rather than an HDF5 error.
 
     Examples
     --------
@@ -215,13 +232,13 @@ def load_pretrained(
     ...
     ValueError: name must be one of the pretrained models [...], got 'no-such-model'
     """
-    # Registers PixelShuffle/PixelUnshuffle with Keras before it deserialises.
-    from . import models as _models  # noqa: F401
+    from .models import get_model
 
     manifest, folder = _paths(manifest_path, weights_dir)
     entry = pretrained_entry(name, manifest_path=manifest)
-    if "file" not in entry or "sha256" not in entry:
-        raise ValueError(f"manifest {manifest} entry {name!r} must give 'file' and 'sha256'")
+    missing = [key for key in ("file", "sha256", "architecture", "config") if key not in entry]
+    if missing:
+        raise ValueError(f"manifest {manifest} entry {name!r} must give {missing}")
     path = folder / entry["file"]
     if not path.is_file():
         raise FileNotFoundError(f"weights file {path} for {name!r} is missing")
@@ -231,7 +248,51 @@ def load_pretrained(
             f"weights file {path} is corrupt or truncated: its sha256 {actual} does not match "
             f"the manifest's {entry['sha256']}"
         )
-    return keras.saving.load_model(path, compile=False)
+    model = get_model(entry["architecture"], **entry["config"])
+    try:
+        _load_every_weight(model, path)
+    except Exception as error:  # Keras raises many types for a file it cannot read
+        saved = entry.get("keras_version", "an unrecorded version")
+        raise ValueError(
+            f"weights file {path} for {name!r} was written by Keras {saved} and cannot be "
+            f"read by the installed Keras {keras.__version__}: {_first_line(error)}. "
+            f"Install a Keras 3 release that reads it (pip install -U keras) or report it."
+        ) from error
+    return model
+
+
+def _load_every_weight(model: keras.Model, path: Path) -> None:
+    """Load a ``.weights.h5`` file into ``model``, refusing a partial load.
+
+    Keras skips, with at most a warning, the groups of a weights file that
+    match no layer, and leaves such layers at their random initial values.
+    Here a warning is an error, and the file must hold exactly the model's
+    number of values.
+    """
+    import warnings
+
+    import h5py
+
+    sizes: list[int] = []
+
+    def count(_: str, item: object) -> None:
+        if isinstance(item, h5py.Dataset):
+            sizes.append(int(item.size))
+
+    with h5py.File(path, "r") as handle:
+        handle.visititems(count)
+    stored = sum(sizes)
+    expected = sum(int(np.prod(variable.shape)) for variable in model.weights)
+    if stored != expected:
+        raise ValueError(f"the file holds {stored} values where the network has {expected}")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.load_weights(path)
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
 
 
 def describe_machine() -> str:
@@ -256,28 +317,34 @@ def describe_machine() -> str:
 
 
 def register_weights(
-    model_path: str | os.PathLike[str],
+    model: keras.Model | str | os.PathLike[str],
     name: str,
     *,
+    config: Mapping[str, Any],
     recipe: str | Mapping[str, Any],
     steps: int,
     wall_time_s: float,
     results: Mapping[str, Any],
-    config: Mapping[str, Any] | None = None,
+    architecture: str | None = None,
     machine: str | None = None,
     manifest_path: str | os.PathLike[str] | None = None,
     weights_dir: str | os.PathLike[str] | None = None,
 ) -> dict[str, Any]:
-    """Copy a trained ``.keras`` file into the weights folder and record it in the manifest.
+    """Write a trained model's weights into the weights folder and record them in the manifest.
 
     Parameters
     ----------
-    model_path : str or path-like
-        A model saved with ``model.save("....keras")``.
+    model : keras.Model, str or path-like
+        The trained model, or a file saved with ``model.save("....keras")``.
     name : str
         The name under which :func:`load_pretrained` will find it (letters,
-        digits, ``_``, ``-`` and ``.``); the file becomes ``{name}.keras``.
-        An existing entry of that name is replaced.
+        digits, ``_``, ``-`` and ``.``); the file becomes
+        ``{name}.weights.h5``. An existing entry of that name is replaced.
+    config : mapping
+        The builder arguments, so that ``get_model(architecture, **config)``
+        rebuilds the network (for a recipe, its ``[model]`` table without
+        ``name``). The weights are loaded into that rebuilt network before
+        anything is written, so a config that does not match is refused.
     recipe : str or mapping
         The training recipe (a TOML path or the recipe itself).
     steps : int
@@ -287,10 +354,9 @@ def register_weights(
     results : mapping
         Measured results, e.g. ``{"bsd68_sigma25_psnr": 28.9}``; must be
         JSON-serialisable.
-    config : mapping, optional
-        The builder arguments, so that ``get_model(architecture, **config)``
-        rebuilds the network; by default the model's ``model_info`` and
-        parameter count are stored instead.
+    architecture : str, optional
+        A name of :func:`deepdenoise.models.list_models`; the model's own
+        name (``model.name``) by default.
     machine : str, optional
         Where it was trained; :func:`describe_machine` by default.
     manifest_path, weights_dir : str or path-like, optional
@@ -306,14 +372,17 @@ def register_weights(
     ------
     ValueError
         If ``name`` has characters other than those above, ``steps`` is
-        negative, ``wall_time_s`` is negative, ``results`` is not
-        JSON-serialisable, or ``model_path`` is not a loadable ``.keras``
-        model.
+        negative, ``wall_time_s`` is negative, ``results``, ``recipe`` or
+        ``config`` is not JSON-serialisable, ``model`` is not a loadable
+        ``.keras`` model, or ``architecture`` and ``config`` do not rebuild
+        a network with the model's weights.
     FileNotFoundError
-        If ``model_path`` does not exist.
+        If ``model`` is a path that does not exist.
 
     Notes
     -----
+    Only the weights are written (``save_weights``): no optimizer state and
+    no serialised layer configuration, which an older Keras cannot read.
     Both the weights file and the manifest are written to a temporary file
     and renamed into place, so an interrupted run never leaves a half-written
     file that the manifest points to.
@@ -322,16 +391,16 @@ def register_weights(
     --------
     >>> import tempfile, pathlib
     >>> from deepdenoise.models import get_model
-    >>> tmp = pathlib.Path(tempfile.mkdtemp())
-    >>> get_model("dncnn", depth=2, width=4).save(tmp / "tiny.keras")
-    >>> entry = register_weights(tmp / "tiny.keras", "tiny", recipe="demo", steps=0,
-    ...     wall_time_s=0.0, results={}, manifest_path=tmp / "weights" / "manifest.json")
-    >>> list_pretrained(manifest_path=tmp / "weights" / "manifest.json")
-    ['tiny']
-    >>> load_pretrained("tiny", manifest_path=tmp / "weights" / "manifest.json").name
-    'dncnn'
+    >>> manifest = pathlib.Path(tempfile.mkdtemp()) / "weights" / "manifest.json"
+    >>> entry = register_weights(get_model("dncnn", depth=2, width=4), "tiny",
+    ...     config={"depth": 2, "width": 4}, recipe="demo", steps=0, wall_time_s=0.0,
+    ...     results={}, manifest_path=manifest)
+    >>> entry["file"], list_pretrained(manifest_path=manifest)
+    ('tiny.weights.h5', ['tiny'])
+    >>> load_pretrained("tiny", manifest_path=manifest).count_params()
+    77
     """
-    from .models import model_info
+    from .models import get_model, model_info
 
     if not isinstance(name, str) or not _NAME_PATTERN.match(name):
         raise ValueError(
@@ -344,43 +413,56 @@ def register_weights(
         raise ValueError(f"wall_time_s must be a number of seconds, got {wall_time_s!r}")
     if not wall_time_s >= 0:
         raise ValueError(f"wall_time_s must be non-negative, got {wall_time_s!r}")
+    if not isinstance(config, Mapping):
+        raise ValueError(f"config must be a mapping of builder arguments, got {config!r}")
     try:
         results = json.loads(json.dumps(dict(results)))
         recipe = json.loads(json.dumps(recipe if isinstance(recipe, str) else dict(recipe)))
-        config = None if config is None else json.loads(json.dumps(dict(config)))
+        config = json.loads(json.dumps(dict(config)))
     except (TypeError, ValueError) as error:
         raise ValueError(
             f"results, recipe and config must be JSON-serialisable: {error}"
         ) from None
 
-    source = Path(model_path)
-    if not source.is_file():
-        raise FileNotFoundError(f"model_path {source} does not exist")
+    if not isinstance(model, keras.Model):
+        source = Path(model)
+        if not source.is_file():
+            raise FileNotFoundError(f"model {source} does not exist")
+        try:
+            model = keras.saving.load_model(source, compile=False)
+        except Exception as error:
+            raise ValueError(f"model {source} is not a loadable .keras model: {error}") from error
+    architecture = model.name if architecture is None else architecture
     try:
-        model = keras.saving.load_model(source, compile=False)
+        rebuilt = get_model(architecture, **config)
+        rebuilt.set_weights(model.get_weights())
     except Exception as error:
-        raise ValueError(f"model_path {source} is not a loadable .keras model: {error}") from error
+        raise ValueError(
+            f"architecture {architecture!r} with config {config} does not rebuild the model "
+            f"{model.name!r}: {_first_line(error)}"
+        ) from error
 
     manifest_file, folder = _paths(manifest_path, weights_dir)
     manifest = _read_manifest(manifest_file)
     folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{name}.keras"
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}-", suffix=".tmp")
+    target = folder / f"{name}{WEIGHTS_SUFFIX}"
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}-", suffix=WEIGHTS_SUFFIX)
     os.close(fd)
     try:
-        shutil.copyfile(source, tmp)
+        rebuilt.save_weights(tmp)
+        os.chmod(tmp, _FILE_MODE)
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
 
-    if config is None:
-        config = {**model_info(model), "params": int(model.count_params())}
     entry = {
         "file": target.name,
         "sha256": sha256_file(target),
-        "architecture": model.name,
+        "architecture": architecture,
         "config": config,
+        "info": {**model_info(rebuilt), "params": int(rebuilt.count_params())},
+        "keras_version": keras.__version__,
         "recipe": recipe,
         "steps": steps,
         "wall_time_s": float(wall_time_s),

@@ -584,10 +584,8 @@ def _register(
     history = read_history(workdir)
     if "val_psnr" in history and np.isfinite(history["val_psnr"]).any():
         results["val_psnr_db"] = float(history["val_psnr"][np.isfinite(history["val_psnr"])][-1])
-    final = workdir / "final.keras"
-    model.save(final)
     return register_weights(
-        final,
+        model,
         recipe.output["name"],
         recipe=copy.deepcopy(recipe.raw),
         steps=int(run["steps"]),
