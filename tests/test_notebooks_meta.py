@@ -15,6 +15,7 @@ from pathlib import Path
 import nbformat
 import pytest
 import yaml
+from setup_cell import setup_cell_source
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "_config.yml"
@@ -130,25 +131,21 @@ def markdown_image_problems(text: str, where: str) -> list[str]:
 
 
 # ------------------------------------------------------------------- notebook checks
-def notebook_problems(nb: dict, url: str, where: str = "notebook") -> list[str]:
-    """Every rule a book notebook must follow; an empty list means it follows them all."""
+def notebook_problems(nb: dict, setup: str, where: str = "notebook") -> list[str]:
+    """Every rule a book notebook must follow; an empty list means it follows them all.
+
+    ``setup`` is the setup cell every notebook opens with (``setup_cell.setup_cell_source``).
+    """
     problems: list[str] = []
     code = [cell for cell in nb["cells"] if cell["cell_type"] == "code"]
     if not code:
         return [f"{where}: has no code cells"]
 
-    # 1. The setup cell installs the package from _config.yml's repository URL.
-    setup = code[0]["source"]
-    install = re.compile(r"git\+" + re.escape(url) + r"(?![\w./-])")
-    if "import deepdenoise" not in setup or "except ImportError" not in setup:
+    # 1. The setup cell installs the book's release from _config.yml's repository.
+    if code[0]["source"] != setup:
         problems.append(
-            f"{where}: the first code cell must try `import deepdenoise` and, "
-            "on ImportError, install it"
-        )
-    if not install.search(setup) or "pip install" not in setup:
-        problems.append(
-            f"{where}: the first code cell must `pip install` 'git+{url}' "
-            "(the repository.url of _config.yml)"
+            f"{where}: the first code cell must be the setup cell made from _config.yml's "
+            "repository url and release; run `python tests/setup_cell.py`"
         )
 
     # 2. One parameters cell holds the numbers a reader may change.
@@ -241,7 +238,7 @@ NOTEBOOKS = all_notebooks()
 def test_notebook_follows_book_rules(path):
     nb = nbformat.read(path, as_version=4)
     nbformat.validate(nb)
-    assert notebook_problems(nb, repository_url(), str(path.relative_to(ROOT))) == []
+    assert notebook_problems(nb, setup_cell_source(), str(path.relative_to(ROOT))) == []
 
 
 def book_markdown() -> list[Path]:
@@ -320,15 +317,14 @@ def test_every_citation_is_in_the_bibliography():
 
 
 # ----------------------------------------------------- the checkers catch broken input
-def good_notebook(url: str) -> dict:
+SETUP = setup_cell_source()
+
+
+def good_notebook() -> dict:
     """A minimal notebook that follows every rule."""
     cells = [
         nbformat.v4.new_markdown_cell("# Title\n\n![A grey square](square.png)"),
-        nbformat.v4.new_code_cell(
-            "try:\n    import deepdenoise\nexcept ImportError:\n"
-            f'    %pip install --quiet "git+{url}"\n    import deepdenoise',
-            execution_count=1,
-        ),
+        nbformat.v4.new_code_cell(SETUP, execution_count=1),
         nbformat.v4.new_code_cell(
             "SEED = 0", execution_count=2, metadata={"tags": ["parameters"]}
         ),
@@ -380,17 +376,15 @@ def _markdown_image_without_alt(nb):
     nb["cells"][0]["source"] = "# Title\n\n![](square.png)"
 
 
-URL = "https://github.com/deepdenoise-book/deepdenoise-book"
 BROKEN = {
-    "no setup cell": (_set_source(1, "import numpy as np"), "first code cell must try"),
+    "no setup cell": (_set_source(1, "import numpy as np"), "first code cell must be"),
     "other repository": (
-        _set_source(
-            1,
-            'try:\n    import deepdenoise\nexcept ImportError:\n    %pip install "git+'
-            + URL
-            + '-fork"',
-        ),
-        "first code cell must `pip install`",
+        _set_source(1, SETUP.replace('deepdenoise-book"', 'deepdenoise-fork"')),
+        "first code cell must be",
+    ),
+    "other release": (
+        _set_source(1, SETUP.replace('RELEASE = "v', 'RELEASE = "v9')),
+        "first code cell must be",
     ),
     "no parameters cell": (_drop_parameters_tag, "no parameters cell"),
     "unexecuted cell": (_unexecuted, "execution counts"),
@@ -403,25 +397,25 @@ BROKEN = {
 
 
 def test_checker_accepts_a_good_notebook():
-    nb = good_notebook(URL)
+    nb = good_notebook()
     nbformat.validate(nb)
-    assert notebook_problems(nb, URL) == []
+    assert notebook_problems(nb, SETUP) == []
 
 
 @pytest.mark.parametrize("defect", list(BROKEN))
 def test_checker_rejects_a_broken_notebook(defect):
     mutate, message = BROKEN[defect]
-    nb = copy.deepcopy(good_notebook(URL))
+    nb = copy.deepcopy(good_notebook())
     mutate(nb)
-    problems = notebook_problems(nb, URL)
+    problems = notebook_problems(nb, SETUP)
     assert any(message in problem for problem in problems), problems
 
 
 def test_parameters_comment_counts_as_parameters_cell():
-    nb = good_notebook(URL)
+    nb = good_notebook()
     nb["cells"][2]["metadata"] = {}
     nb["cells"][2]["source"] = "# Parameters\nSEED = 0"
-    assert notebook_problems(nb, URL) == []
+    assert notebook_problems(nb, SETUP) == []
 
 
 @pytest.mark.parametrize(

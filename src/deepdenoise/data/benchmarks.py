@@ -142,6 +142,9 @@ def benchmark_paths(name: str, *, data_dir: str | os.PathLike | None = None) -> 
         (the message names the file).
     FileNotFoundError
         If ``data_dir`` is not a folder or lacks a file (named).
+    ConnectionError
+        If a download fails; the message names the URL and the environment
+        variables that fix it (``DEEPDENOISE_DATA``, ``DEEPDENOISE_DATA_URL``).
 
     Examples
     --------
@@ -157,7 +160,20 @@ def benchmark_paths(name: str, *, data_dir: str | os.PathLike | None = None) -> 
     if root is not None:
         return _local_paths(files, Path(root))
     fetcher = _fetcher()
-    return [Path(fetcher.fetch(relative)) for relative in files]
+    paths = []
+    for relative in files:
+        try:
+            paths.append(Path(fetcher.fetch(relative)))
+        except ValueError:  # pooch's sha256 mismatch, which names the file
+            raise
+        except Exception as error:  # requests' many network errors
+            raise ConnectionError(
+                f"could not download {relative} for {name!r} from {fetcher.get_url(relative)}: "
+                f"{type(error).__name__}. Set DEEPDENOISE_DATA to a folder holding a copy "
+                f"(<folder>/{name}/...), or DEEPDENOISE_DATA_URL to a mirror with the same "
+                "layout, and run again"
+            ) from error
+    return paths
 
 
 def benchmark(

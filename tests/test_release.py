@@ -1,0 +1,106 @@
+"""A release readers can pin: one version, its tag, a changelog, licences, Colab's floors.
+
+The package version lives in ``deepdenoise.__version__`` alone; ``pyproject.toml``
+reads it, ``_config.yml``'s release tag and the README's install line must agree
+with it, and the dependency floors must not be above the versions Google Colab
+ships (``../shared/colab/requirements-colab.txt``), or ``pip install`` in Colab
+would upgrade TensorFlow or NumPy under a running kernel.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import tomllib
+from packaging.requirements import Requirement
+from packaging.version import Version
+from setup_cell import install_line, read_release
+
+import deepdenoise
+
+ROOT = Path(__file__).resolve().parents[1]
+COLAB_REQUIREMENTS = ROOT.parent / "shared" / "colab" / "requirements-colab.txt"
+
+
+def pinned_versions(text: str) -> dict[str, Version]:
+    """``name==version`` lines of a requirements file, by normalised name."""
+    pins = {}
+    for line in text.splitlines():
+        line = line.split("#")[0].strip()
+        if "==" in line:
+            name, version = line.split("==")
+            pins[_normalise(name)] = Version(version.strip())
+    return pins
+
+
+def _normalise(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def floor_problems(dependencies: list[str], pins: dict[str, Version]) -> list[str]:
+    """Dependencies whose lower bound is above the pinned version, or that skip a platform."""
+    problems = []
+    for text in dependencies:
+        requirement = Requirement(text)
+        name = _normalise(requirement.name)
+        if requirement.marker is not None and "platform" in str(requirement.marker):
+            problems.append(f"{text}: a platform marker leaves some readers without {name}")
+        if requirement.marker is not None and not requirement.marker.evaluate(
+            {"python_version": "3.13", "python_full_version": "3.13.0"}
+        ):
+            continue  # not installed on Colab's Python
+        if name in pins and not requirement.specifier.contains(pins[name], prereleases=True):
+            problems.append(f"{text}: Colab's {name} {pins[name]} does not satisfy it")
+    return problems
+
+
+def project() -> dict:
+    return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+
+
+def test_the_version_is_written_once_and_the_release_tag_follows_it():
+    meta = project()
+    assert "version" not in meta and meta["dynamic"] == ["version"]
+    assert Version(deepdenoise.__version__)  # a valid version
+    _, release = read_release()
+    assert release == f"v{deepdenoise.__version__}"
+
+
+def test_changelog_has_a_section_for_this_release():
+    changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    headings = re.findall(r"^## \[?v?(\d+\.\d+\.\d+)\]?", changelog, flags=re.MULTILINE)
+    assert headings and headings[0] == deepdenoise.__version__, headings
+
+
+def test_licences_are_stated():
+    licence = (ROOT / "LICENSE").read_text(encoding="utf-8")
+    assert licence.startswith("MIT License") and "WITHOUT WARRANTY" in licence
+    assert project()["license"] == {"text": "MIT"}
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "CC BY 4.0" in readme  # the text and figures
+
+
+def test_readme_installs_the_release_from_config():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert install_line() in readme
+    url, release = read_release()
+    # No other install of the repository that is not pinned to the release.
+    for match in re.finditer(r"git\+(\S+?)(@[\w.]+)?[\"\s]", readme):
+        assert match.group(1) == url and match.group(2) == f"@{release}", match.group(0)
+
+
+@pytest.mark.skipif(not COLAB_REQUIREMENTS.is_file(), reason=f"{COLAB_REQUIREMENTS} is missing")
+def test_dependency_floors_are_not_above_colab():
+    pins = pinned_versions(COLAB_REQUIREMENTS.read_text(encoding="utf-8"))
+    assert {"tensorflow", "keras", "numpy"} <= set(pins)
+    assert floor_problems(project()["dependencies"], pins) == []
+
+
+def test_floor_checker_can_fail():
+    pins = {"numpy": Version("2.1.3"), "tensorflow": Version("2.20.0")}
+    assert floor_problems(["numpy>=1.26", "tensorflow>=2.16"], pins) == []
+    assert len(floor_problems(["numpy>=2.2"], pins)) == 1
+    assert len(floor_problems(["tensorflow>=2.16; platform_machine != 'arm64'"], pins)) == 1
+    assert floor_problems(["tomli>=9; python_version < '3.11'"], pins) == []
