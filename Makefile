@@ -8,11 +8,13 @@ export DEEPDENOISE_DATA ?= $(abspath ../shared/data)
 export TF_CPP_MIN_LOG_LEVEL := 3
 export PYTHONHASHSEED := 0
 
-.PHONY: test book lint unit notebooks site browser clean help
+.PHONY: test book lint unit colab outputs site browser clean help
 
 help:
-	@echo "make test   set up .venv, then lint, unit tests + doctests + notebooks (nbval), site build, browser check"
+	@echo "make test   set up .venv, then lint, unit tests + doctests + notebooks (nbval), Colab stack, site build, browser check"
+	@echo "make colab  build .venv-colab (Colab's Python 3.13 stack) and run the notebooks and pretrained models on it"
 	@echo "make book   set up .venv and build the website into _build/html (notebooks executed, cached)"
+	@echo "make outputs  re-execute every notebook in place, for committing (TF start-up lines removed)"
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,8 +39,53 @@ lint: $(STAMP)
 
 # Unit tests, doctests and every notebook under nbval, with line coverage of src/.
 unit: $(STAMP)
-	$(BIN)/python -m pytest -m "not browser" --cov=deepdenoise --cov-report=term --cov-report=xml \
+	$(BIN)/python -m pytest -m "not browser and not colab" --cov=deepdenoise --cov-report=term --cov-report=xml \
 		--nbval-lax --nbval-current-env --nbval-cell-timeout=600 notebooks tests src
+
+# Re-execute the notebooks in place for committing: tests/refresh_notebooks.py.
+outputs: $(STAMP)
+	$(BIN)/python tests/refresh_notebooks.py notebooks/*.ipynb
+
+# Google Colab's own stack (../shared/colab: Python 3.13, TensorFlow 2.20, Keras 3.13, JAX
+# 0.7.2, NumPy 2.1) in .venv-colab, rebuilt when the requirements change. Its freeze
+# `pip freeze --all` is the stamp. Then, every time: the package is installed on top the
+# way a notebook's setup cell does (plain `pip install .`, dependencies resolved), and
+# tests/colab/check_freeze.py fails if that changed anything but adding deepdenoise;
+# then every notebook runs on the kernel deepdenoise-colab and the pretrained models
+# are compared with the pinned venv (tests/test_colab_stack.py).
+# `make colab COLAB_PYTEST_ARGS="-k 00_smoke"` runs a subset.
+COLAB_REQUIREMENTS ?= $(abspath ../shared/colab/requirements-colab.txt)
+COLAB_PYTHON_VERSION := 3.13.0
+COLAB_VENV := .venv-colab
+COLAB_BIN := $(COLAB_VENV)/bin
+COLAB_FREEZE := $(COLAB_VENV)/freeze-colab.txt
+COLAB_KERNEL := deepdenoise-colab
+COLAB_PYTEST_ARGS ?=
+
+$(COLAB_FREEZE): $(COLAB_REQUIREMENTS)
+	@py=$$(PYENV_VERSION=$(COLAB_PYTHON_VERSION) pyenv which python3.13 2>/dev/null); \
+	root=$$(pyenv root 2>/dev/null); \
+	if [ -z "$$py" ] && [ -n "$$root" ] && [ -x "$$root/versions/$(COLAB_PYTHON_VERSION)/bin/python3.13" ]; then \
+		py=$$root/versions/$(COLAB_PYTHON_VERSION)/bin/python3.13; fi; \
+	if [ -z "$$py" ]; then py=python3; \
+		echo "NOTE: no pyenv Python $(COLAB_PYTHON_VERSION) found; building $(COLAB_VENV) on $$(python3 --version)"; \
+		echo "NOTE: with Colab's package pins. Colab itself runs Python 3.13."; fi; \
+	echo "$(COLAB_VENV): $$py ($$($$py --version))"; \
+	rm -rf $(COLAB_VENV) && $$py -m venv $(COLAB_VENV)
+	$(COLAB_BIN)/pip install --quiet --disable-pip-version-check -r $(COLAB_REQUIREMENTS)
+	$(COLAB_BIN)/python -m ipykernel install --sys-prefix --name $(COLAB_KERNEL) \
+		--display-name "Python 3 (Colab stack)" >/dev/null
+	$(COLAB_BIN)/pip freeze --all --disable-pip-version-check > $(COLAB_FREEZE).tmp
+	mv $(COLAB_FREEZE).tmp $(COLAB_FREEZE)
+
+colab: $(STAMP) $(COLAB_FREEZE)
+	@version=$$($(COLAB_BIN)/python -c 'import sys; print(sys.version.split()[0])'); \
+	case $$version in 3.13.*) echo "$(COLAB_VENV): Python $$version";; \
+		*) echo "NOTE: $(COLAB_VENV) runs Python $$version, not Colab's 3.13 (no pyenv 3.13 here)";; esac
+	$(BIN)/python tests/colab/check_freeze.py --venv $(COLAB_VENV) --baseline $(COLAB_FREEZE) .
+	DEEPDENOISE_COLAB_VENV=$(COLAB_VENV) DEEPDENOISE_COLAB_REQUIREMENTS=$(COLAB_REQUIREMENTS) \
+		JUPYTER_PATH=$(abspath $(COLAB_VENV))/share/jupyter \
+		$(BIN)/python -m pytest -m colab tests/test_colab_stack.py $(COLAB_PYTEST_ARGS)
 
 # The site from the notebooks nbval just validated: their committed outputs are rendered,
 # not executed again. jupyter-book has no flag for that, so build with a copy of
@@ -59,7 +106,7 @@ browser: $(STAMP)
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null)
 	$(BIN)/python -m pytest -m browser tests/test_site.py
 
-test: lint unit site browser
+test: lint unit colab site browser
 
 clean:
 	rm -rf _build .jupyter_cache
