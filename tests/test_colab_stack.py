@@ -38,6 +38,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from pins import pinned_versions
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -95,16 +96,6 @@ def _run_colab_python(
     return result
 
 
-def _pins(path: Path) -> dict[str, str]:
-    """Normalised name to version of each ``name==version`` line of a requirements file."""
-    pins = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        name, sep, version = line.split("#")[0].strip().partition("==")
-        if sep:
-            pins[re.sub(r"[-_.]+", "-", name).lower()] = version.strip()
-    return pins
-
-
 _STACK_PROBE = """
 import importlib.metadata as metadata, json, sys
 import deepdenoise
@@ -121,7 +112,7 @@ print(json.dumps({
 def test_colab_venv_holds_colab_stack(colab_venv, tmp_path):
     """Pinned TF/Keras/NumPy, and deepdenoise installed (not editable) in site-packages."""
     requirements = Path(os.environ.get("DEEPDENOISE_COLAB_REQUIREMENTS", DEFAULT_REQUIREMENTS))
-    pins = _pins(requirements)
+    pins = pinned_versions(requirements)
     result = _run_colab_python(colab_venv, ["-c", _STACK_PROBE, *PINNED_PACKAGES], tmp_path)
     found = json.loads(result.stdout.strip().splitlines()[-1])
     assert found["versions"] == {name: pins[name] for name in PINNED_PACKAGES}, requirements

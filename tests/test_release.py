@@ -15,7 +15,9 @@ from pathlib import Path
 import pytest
 import tomllib
 from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 from packaging.version import Version
+from pins import pinned_versions
 from setup_cell import install_line, read_release
 
 import deepdenoise
@@ -24,35 +26,21 @@ ROOT = Path(__file__).resolve().parents[1]
 COLAB_REQUIREMENTS = ROOT.parent / "shared" / "colab" / "requirements-colab.txt"
 
 
-def pinned_versions(text: str) -> dict[str, Version]:
-    """``name==version`` lines of a requirements file, by normalised name."""
-    pins = {}
-    for line in text.splitlines():
-        line = line.split("#")[0].strip()
-        if "==" in line:
-            name, version = line.split("==")
-            pins[_normalise(name)] = Version(version.strip())
-    return pins
-
-
-def _normalise(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
-def floor_problems(dependencies: list[str], pins: dict[str, Version]) -> list[str]:
+def floor_problems(dependencies: list[str], pins: dict[str, str]) -> list[str]:
     """Dependencies whose lower bound is above the pinned version, or that skip a platform."""
     problems = []
     for text in dependencies:
         requirement = Requirement(text)
-        name = _normalise(requirement.name)
+        name = canonicalize_name(requirement.name)
         if requirement.marker is not None and "platform" in str(requirement.marker):
             problems.append(f"{text}: a platform marker leaves some readers without {name}")
         if requirement.marker is not None and not requirement.marker.evaluate(
             {"python_version": "3.13", "python_full_version": "3.13.0"}
         ):
             continue  # not installed on Colab's Python
-        if name in pins and not requirement.specifier.contains(pins[name], prereleases=True):
-            problems.append(f"{text}: Colab's {name} {pins[name]} does not satisfy it")
+        pinned = pins.get(name)
+        if pinned and not requirement.specifier.contains(Version(pinned), prereleases=True):
+            problems.append(f"{text}: Colab's {name} {pinned} does not satisfy it")
     return problems
 
 
@@ -93,13 +81,13 @@ def test_readme_installs_the_release_from_config():
 
 @pytest.mark.skipif(not COLAB_REQUIREMENTS.is_file(), reason=f"{COLAB_REQUIREMENTS} is missing")
 def test_dependency_floors_are_not_above_colab():
-    pins = pinned_versions(COLAB_REQUIREMENTS.read_text(encoding="utf-8"))
+    pins = pinned_versions(COLAB_REQUIREMENTS)
     assert {"tensorflow", "keras", "numpy"} <= set(pins)
     assert floor_problems(project()["dependencies"], pins) == []
 
 
 def test_floor_checker_can_fail():
-    pins = {"numpy": Version("2.1.3"), "tensorflow": Version("2.20.0")}
+    pins = {"numpy": "2.1.3", "tensorflow": "2.20.0"}
     assert floor_problems(["numpy>=1.26", "tensorflow>=2.16"], pins) == []
     assert len(floor_problems(["numpy>=2.2"], pins)) == 1
     assert len(floor_problems(["tensorflow>=2.16; platform_machine != 'arm64'"], pins)) == 1

@@ -1,7 +1,7 @@
 """Install the package on Colab's stack the way a notebook does, and prove nothing else moved.
 
-Every notebook's setup cell runs ``%pip install git+<repository>`` in Colab: a plain,
-non-editable ``pip install`` with dependency resolution (no ``--no-deps``). If the
+Every notebook's setup cell runs ``pip install git+<repository>@<release>`` in Colab: a
+plain, non-editable ``pip install`` with dependency resolution (no ``--no-deps``). If the
 package's declared ranges forced pip to upgrade or downgrade anything Colab ships
 (TensorFlow, Keras, NumPy, JAX...), the reader's *running* kernel would keep the old
 modules half-imported and break in confusing ways. So ``make colab`` runs this script:
