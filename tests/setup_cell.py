@@ -74,6 +74,9 @@ def install_line(config_path: Path = CONFIG) -> str:
     return f'pip install "deepdenoise[bm3d] @ git+{url}@{release}"'
 
 
+HIDE_TAG = "hide-input"  # the website folds the cell away; Colab shows it as it is
+
+
 def rewrite_notebooks(paths: list[Path], config_path: Path = CONFIG) -> list[Path]:
     """Put the current setup cell first in each notebook; return those that changed."""
     source = setup_cell_source(config_path)
@@ -81,8 +84,11 @@ def rewrite_notebooks(paths: list[Path], config_path: Path = CONFIG) -> list[Pat
     for path in paths:
         nb = nbformat.read(path, as_version=4)
         cell = next(cell for cell in nb.cells if cell.cell_type == "code")
-        if cell.source != source:
+        tags = cell.metadata.setdefault("tags", [])
+        if cell.source != source or HIDE_TAG not in tags:
             cell.source, cell.outputs = source, []
+            if HIDE_TAG not in tags:
+                tags.append(HIDE_TAG)
             nbformat.write(nb, path)
             changed.append(path)
     return changed

@@ -15,7 +15,7 @@ from pathlib import Path
 import nbformat
 import pytest
 import yaml
-from setup_cell import setup_cell_source
+from setup_cell import HIDE_TAG, setup_cell_source
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "_config.yml"
@@ -147,6 +147,8 @@ def notebook_problems(nb: dict, setup: str, where: str = "notebook") -> list[str
             f"{where}: the first code cell must be the setup cell made from _config.yml's "
             "repository url and release; run `python tests/setup_cell.py`"
         )
+    if HIDE_TAG not in code[0].get("metadata", {}).get("tags", []):
+        problems.append(f"{where}: the setup cell must carry the tag {HIDE_TAG!r}")
 
     # 2. One parameters cell holds the numbers a reader may change.
     if not any(is_parameters_cell(cell) for cell in code):
@@ -324,7 +326,7 @@ def good_notebook() -> dict:
     """A minimal notebook that follows every rule."""
     cells = [
         nbformat.v4.new_markdown_cell("# Title\n\n![A grey square](square.png)"),
-        nbformat.v4.new_code_cell(SETUP, execution_count=1),
+        nbformat.v4.new_code_cell(SETUP, execution_count=1, metadata={"tags": [HIDE_TAG]}),
         nbformat.v4.new_code_cell(
             "SEED = 0", execution_count=2, metadata={"tags": ["parameters"]}
         ),
@@ -348,6 +350,10 @@ def _set_source(index, text):
         nb["cells"][index]["source"] = text
 
     return mutate
+
+
+def _show_setup(nb):
+    nb["cells"][1]["metadata"] = {}
 
 
 def _drop_parameters_tag(nb):
@@ -386,6 +392,7 @@ BROKEN = {
         _set_source(1, SETUP.replace('RELEASE = "v', 'RELEASE = "v9')),
         "first code cell must be",
     ),
+    "setup cell shown": (_show_setup, "must carry the tag"),
     "no parameters cell": (_drop_parameters_tag, "no parameters cell"),
     "unexecuted cell": (_unexecuted, "execution counts"),
     "executed out of order": (_out_of_order, "execution counts"),
