@@ -256,7 +256,7 @@ def load_pretrained(
         raise ValueError(
             f"weights file {path} for {name!r} was written by Keras {saved} and cannot be "
             f"read by the installed Keras {keras.__version__}: {_first_line(error)}. "
-            f"Install a Keras 3 release that reads it (pip install -U keras) or report it."
+            f"Upgrade Keras (pip install -U keras), restart the runtime, and try again."
         ) from error
     return model
 
