@@ -22,6 +22,8 @@ Examples
 from __future__ import annotations
 
 import argparse
+import json
+import math
 import os
 import sys
 import time
@@ -45,7 +47,7 @@ examples:
   deepdenoise denoise photo.jpg -o clean.png                 # FFDNet, sigma estimated
   deepdenoise denoise scans/ -o denoised/ --sigma 25         # a whole folder
   deepdenoise denoise a.png b.tif -o out/ --model dncnn --force
-  deepdenoise train --config configs/ffdnet.toml --workdir runs/ffdnet
+  deepdenoise train --config ffdnet --workdir runs/ffdnet
   deepdenoise bench --dataset set12 --sigma 15,25,50 --methods noisy,gaussian,bm3d,ffdnet
 
 Sigma is always on the 0-255 scale (--sigma 25 means a standard deviation
@@ -72,10 +74,18 @@ A folder run writes every image it can, then lists the failures (exit 2).
 
 _EPILOG_TRAIN = """\
 examples:
-  deepdenoise train --config configs/ffdnet.toml
-  deepdenoise train --config configs/ffdnet.toml --workdir runs/ffdnet --max-steps 200
+  deepdenoise train --config ffdnet
+  deepdenoise train --config ffdnet --workdir runs/ffdnet --max-steps 200
+  deepdenoise train --config ffdnet --workdir training/runs/ffdnet \\
+      --time-budget 3000                     # stop cleanly before 50 min; rerun to go on
+  KERAS_BACKEND=jax deepdenoise train --config ffdnet \\
+      --batch-size 128 --precision mixed_bfloat16 --register   # on GPUs, no TensorFlow
 
-Running the same command again resumes an interrupted run from its workdir.
+Running the same command again resumes an interrupted run from its workdir,
+from its last checkpoint (one every train.steps_per_epoch steps); a folder
+of another recipe or batch size is refused. Every visible GPU (or TPU core)
+takes a share of each batch. The options are written to the run log
+(run.json) and, with --register, to the weights manifest.
 """
 
 _EPILOG_BENCH = """\
@@ -132,6 +142,16 @@ def _positive_int(text: str) -> int:
         value = 0
     if value <= 0:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}")
     return value
 
 
@@ -229,12 +249,55 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=_EPILOG_TRAIN,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    train.add_argument("--config", required=True, metavar="FILE", help="TOML recipe")
+    train.add_argument(
+        "--config",
+        required=True,
+        metavar="RECIPE",
+        help="a TOML recipe file, or the name of a shipped one (ffdnet, dncnn25)",
+    )
     train.add_argument(
         "--workdir", default=None, metavar="DIR", help="run folder (default runs/<output.name>)"
     )
     train.add_argument(
         "--max-steps", type=_positive_int, default=None, metavar="N", help="train at most N steps"
+    )
+    train.add_argument(
+        "--batch-size",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="patches per step instead of the recipe's data.batch_size",
+    )
+    train.add_argument(
+        "--time-budget",
+        type=_positive_float,
+        default=None,
+        metavar="SECONDS",
+        help="stop at the last checkpoint that fits in SECONDS; rerun to go on",
+    )
+    train.add_argument(
+        "--precision",
+        default="float32",
+        choices=("float32", "mixed_float16", "mixed_bfloat16"),
+        help="Keras dtype policy (mixed: 16-bit compute, float32 weights)",
+    )
+    train.add_argument(
+        "--one-device",
+        action="store_true",
+        help="use one device, not every visible GPU/TPU core",
+    )
+    train.add_argument(
+        "--init",
+        default=None,
+        metavar="FILE",
+        help="start from these .weights.h5 instead of random weights",
+    )
+    train.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=1,
+        metavar="N",
+        help="threads drawing batches while the model trains",
     )
     train.add_argument(
         "--register",
@@ -491,24 +554,36 @@ def _run_denoise(args: argparse.Namespace) -> int:
 
 
 def _run_train(args: argparse.Namespace) -> int:
-    config = Path(args.config)
-    if not config.is_file():
-        raise UsageError(f"--config {config} does not exist")
-    from deepdenoise.train.recipe import run_recipe
+    config = args.config
+    from deepdenoise.train.run import TrainOptions, run_recipe
 
     start = time.perf_counter()
     try:
+        options = TrainOptions(
+            batch_size=args.batch_size,
+            time_budget_s=args.time_budget,
+            precision=args.precision,
+            data_parallel=not args.one_device,
+            init=args.init,
+            max_steps=args.max_steps,
+            workers=args.workers,
+        )
         model, workdir = run_recipe(
             config,
             workdir=args.workdir,
-            max_steps=args.max_steps,
+            options=options,
             register=args.register,
-            verbose=2,
+            verbose=1 if sys.stdout.isatty() else 2,
         )
     except (OSError, ValueError) as error:
         raise UsageError(_one_line(error)) from None
     minutes = (time.perf_counter() - start) / 60
-    print(f"trained {model.name} in {minutes:.1f} min; run folder {workdir}")
+    run = json.loads((workdir / "run.json").read_text(encoding="utf-8"))
+    state = "finished" if run["finished"] else "stopped; run the same command to go on"
+    print(
+        f"{model.name}: {run['steps']} of {run['total_steps']} steps ({state}) after "
+        f"{minutes:.1f} min in this session; run folder {workdir}"
+    )
     return 0
 
 

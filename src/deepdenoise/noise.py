@@ -11,7 +11,8 @@ Randomness comes from a :class:`numpy.random.Generator`; every function takes
 ``seed`` (an int, a generator, or None for fresh entropy), so the same seed
 gives the same noise.
 
-For noise inside a ``tf.data`` pipeline see :mod:`deepdenoise.noise_tf`.
+Training batches get their noise from :func:`add_gaussian_noise` too, through
+:class:`deepdenoise.data.PatchSampler`.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ __all__ = [
     "add_salt_and_pepper_noise",
     "add_speckle_noise",
     "estimate_sigma",
+    "quantize",
 ]
 
 # Noise functions accept a single image or a batch (N, H, W, C).
@@ -93,9 +95,11 @@ def add_gaussian_noise(
     ----------
     image : numpy.ndarray
         Clean image, float in [0, 1], shape (H, W), (H, W, C) or (N, H, W, C).
-    sigma : float
+    sigma : float or numpy.ndarray
         Noise standard deviation on the **0-255 scale**, in (0, 255]:
         ``sigma=25`` means a standard deviation of 25/255 on the [0, 1] image.
+        For a batch (N, H, W, C), a 1-D array of N levels in [0, 255] gives
+        each image its own level (as training on a range of levels needs).
     seed : int, numpy.random.Generator or None, optional
         Source of randomness; the same int gives the same noise.
     clip : bool, optional
@@ -148,12 +152,70 @@ def add_gaussian_noise(
     True
     """
     image = _check_float_image(image)
-    sigma = check_sigma(sigma, "sigma")
     rng = as_generator(seed)
-    noisy = image + rng.normal(0.0, sigma / 255.0, size=image.shape)
+    if isinstance(sigma, np.ndarray) and sigma.ndim == 1:
+        scale = _per_image_scale(sigma, image)
+        noisy = image + scale * rng.standard_normal(size=image.shape)
+    else:
+        sigma = check_sigma(sigma, "sigma")
+        noisy = image + rng.normal(0.0, sigma / 255.0, size=image.shape)
     if clip:
         noisy = np.clip(noisy, 0.0, 1.0)
     return noisy.astype(np.float32)
+
+
+def _per_image_scale(sigma: np.ndarray, batch: np.ndarray) -> np.ndarray:
+    """Per-image standard deviations (N,) on the 0-255 scale as an (N, 1, 1, 1) array."""
+    if batch.ndim != 4 or sigma.shape != batch.shape[:1]:
+        raise ValueError(
+            "an array of sigma needs a batch (N, H, W, C) and one level per image, got "
+            f"sigma of shape {sigma.shape} for image of shape {batch.shape}"
+        )
+    levels = sigma.astype(np.float64)
+    if not (np.isfinite(levels).all() and levels.min() >= 0 and levels.max() <= 255):
+        raise ValueError("sigma levels must lie in [0, 255] on the 0-255 scale")
+    return (levels / 255.0).reshape(-1, 1, 1, 1)
+
+
+def quantize(image: np.ndarray, bits: int = 8) -> np.ndarray:
+    r"""Clip to [0, 1] and round to ``bits`` bits, as an image file on disk stores it.
+
+    A noisy photograph saved as an 8-bit PNG has lost its noise below 0 and
+    above 1 and has been rounded to multiples of 1/255: its noise is no longer
+    the zero-mean Gaussian of :func:`add_gaussian_noise`. Training on a mix of
+    both teaches a model the noise that real files carry.
+
+    Parameters
+    ----------
+    image : numpy.ndarray
+        Float image or batch, any values (for example a noisy image).
+    bits : {8, 16}
+        Bits per sample of the file format.
+
+    Returns
+    -------
+    numpy.ndarray
+        float32 values :math:`\mathrm{round}((2^b - 1)\,\mathrm{clip}(y, 0, 1)) / (2^b - 1)`.
+
+    Raises
+    ------
+    ValueError
+        If ``bits`` is not 8 or 16, or ``image`` holds NaN/inf.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> values = quantize(np.array([-0.2, 0.5, 0.995, 1.3]))
+    >>> (values * 255).round().astype(int).tolist()
+    [0, 128, 254, 255]
+    """
+    if isinstance(bits, bool) or bits not in (8, 16):
+        raise ValueError(f"bits must be 8 or 16, got {bits!r}")
+    values = np.asarray(image, dtype=np.float64)
+    if not np.isfinite(values).all():
+        raise ValueError("image holds NaN or inf values")
+    top = 2.0**bits - 1
+    return (np.rint(np.clip(values, 0.0, 1.0) * top) / top).astype(np.float32)
 
 
 def add_poisson_noise(

