@@ -1,8 +1,9 @@
-"""patch_dataset: shapes, exact crops, augmentation, noise level, determinism, streaming."""
+"""patch_dataset: the sampler's batches as tf.data; shapes, crops, noise, files, one pass."""
 
 from __future__ import annotations
 
 import itertools
+import warnings
 
 import keras
 import numpy as np
@@ -10,7 +11,8 @@ import pytest
 import tensorflow as tf
 from PIL import Image
 
-from deepdenoise.data import dead_leaves, load_image, patch_dataset, save_image
+from deepdenoise.data import PatchSampler, dead_leaves, load_image, patch_dataset, save_image
+from deepdenoise.data.sampler import image_patches, load_training_images
 
 
 def _distinct_image(rng: np.random.Generator, height: int, width: int) -> np.ndarray:
@@ -72,6 +74,8 @@ def test_shapes_and_element_spec(rng, shape, channels, patch_size, noise_map):
     assert noisy.dtype == clean.dtype == tf.float32
     spec = dataset.element_spec[0][0] if noise_map else dataset.element_spec[0]
     assert tuple(spec.shape) == expected
+    one_pass = patch_dataset(images, patch_size=patch_size, batch_size=5, repeat=False, seed=0)
+    assert tuple(one_pass.element_spec[0].shape) == (None, *expected[1:])
 
 
 @pytest.mark.parametrize("augment", [False, True])
@@ -135,6 +139,99 @@ def _batches_equal(first, second) -> bool:
     return all(np.array_equal(a.numpy(), b.numpy()) for a, b in zip(flat_a, flat_b, strict=True))
 
 
+def _assert_same_arrays(element, expected) -> None:
+    """A dataset element holds exactly the NumPy arrays ``expected``, same structure and bits."""
+    tf.nest.assert_same_structure(element, expected)
+    for tensor, array in zip(tf.nest.flatten(element), tf.nest.flatten(expected), strict=True):
+        assert tensor.dtype == tf.float32 and array.dtype == np.float32
+        assert tensor.shape == array.shape
+        # bit for bit: equal bytes, not only equal values
+        assert tensor.numpy().tobytes() == np.ascontiguousarray(array).tobytes()
+
+
+@pytest.mark.parametrize("noise_map", [False, True])
+@pytest.mark.parametrize("dtype", [np.float32, np.uint8])
+def test_batches_are_the_sampler_batches_bit_for_bit(rng, noise_map, dtype):
+    images = rng.random((5, 30, 34), dtype=np.float32)
+    if dtype == np.uint8:
+        images = (images * 255).astype(np.uint8)
+    options = {
+        "patch_size": 12,
+        "batch_size": 6,
+        "sigma": (0, 55),
+        "noise_map": noise_map,
+        "patches_per_image": 4,
+        "clipped_fraction": 0.5,
+    }
+    dataset = patch_dataset(images, seed=11, **options)
+    sampler = PatchSampler(images, seed=11, steps=3, **options)
+    elements = list(itertools.islice(dataset, 3))
+    for k, element in enumerate(elements):
+        _assert_same_arrays(element, sampler.batch(k))
+    assert not _batches_equal(elements[0], elements[1])
+
+
+def test_files_give_the_sampler_batches(data_dir):
+    files = sorted((data_dir / "set12").glob("*.png"))[:3]
+    dataset = patch_dataset(files, patch_size=32, batch_size=8, sigma=(5, 50), seed=3)
+    images = load_training_images(files)
+    sampler = PatchSampler(images, patch_size=32, batch_size=8, sigma=(5, 50), seed=3, steps=2)
+    for k, element in enumerate(itertools.islice(dataset, 2)):
+        _assert_same_arrays(element, sampler.batch(k))
+
+
+@pytest.mark.parametrize("noise_map", [False, True])
+def test_one_pass_gives_image_patches_in_batches(rng, noise_map):
+    images = rng.random((5, 20, 20), dtype=np.float32)
+    options = {"patch_size": 8, "patches_per_image": 3, "sigma": (5, 30), "noise_map": noise_map}
+    dataset = patch_dataset(images, batch_size=4, repeat=False, seed=5, **options)
+    arrays = image_patches(images, seed=5, **options)
+    elements = list(dataset)
+    assert len(elements) == 4  # 15 patches in batches of 4
+    for k, element in enumerate(elements):
+        part = slice(4 * k, 4 * k + 4)
+        _assert_same_arrays(element, tf.nest.map_structure(lambda a, p=part: a[p], arrays))
+    again = list(dataset)  # a second pass is the same pass
+    assert all(_batches_equal(a, b) for a, b in zip(elements, again, strict=True))
+
+
+def test_clipped_fraction_one_gives_8_bit_values_in_0_1(rng):
+    images = rng.random((3, 24, 24), dtype=np.float32)
+    noisy, clean = _first(
+        patch_dataset(images, patch_size=16, batch_size=8, sigma=50, clipped_fraction=1, seed=0)
+    )
+    values = noisy.numpy().astype(np.float64)
+    assert values.min() >= 0 and values.max() <= 1
+    assert values.min() == 0 and values.max() == 1, "sigma 50 on [0, 1] images must clip"
+    levels = np.rint(values * 255)
+    assert np.abs(values * 255 - levels).max() < 1e-3  # on the grid k / 255
+    np.testing.assert_array_equal(noisy.numpy(), (levels / 255).astype(np.float32))
+    assert not np.array_equal(noisy.numpy(), clean.numpy())
+    unclipped, _ = _first(patch_dataset(images, patch_size=16, batch_size=8, sigma=50, seed=0))
+    assert unclipped.numpy().min() < 0  # without clipped_fraction the noise is not clipped
+
+
+def test_shuffle_buffer_is_deprecated_and_ignored(rng):
+    images = rng.random((3, 16, 16), dtype=np.float32)
+    with pytest.warns(DeprecationWarning, match=r"shuffle_buffer.*ignored.*next release"):
+        with_buffer = patch_dataset(images, patch_size=8, batch_size=4, shuffle_buffer=64, seed=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no warning without it
+        plain = patch_dataset(images, patch_size=8, batch_size=4, seed=0)
+    assert _batches_equal(_first(with_buffer), _first(plain))
+
+
+def test_generator_and_none_seeds(rng):
+    images = rng.random((4, 16, 16), dtype=np.float32)
+
+    def first(seed):
+        return _first(patch_dataset(images, patch_size=8, batch_size=4, seed=seed))
+
+    assert _batches_equal(first(np.random.default_rng(1)), first(np.random.default_rng(1)))
+    assert not _batches_equal(first(np.random.default_rng(1)), first(np.random.default_rng(2)))
+    assert not _batches_equal(first(None), first(None))
+
+
 @pytest.mark.parametrize("noise_map", [False, True])
 def test_same_seed_same_batches_from_arrays(rng, noise_map):
     images = rng.random((5, 30, 30), dtype=np.float32)
@@ -155,13 +252,13 @@ def test_same_seed_same_first_batch_from_files(data_dir):
     files = sorted((data_dir / "set12").glob("*.png"))[:4]
 
     def build(seed):
-        return patch_dataset(files, patch_size=32, batch_size=8, shuffle_buffer=16, seed=seed)
+        return patch_dataset(files, patch_size=32, batch_size=8, seed=seed)
 
     assert _batches_equal(_first(build(0)), _first(build(0)))
     assert not _batches_equal(_first(build(0)), _first(build(1)))
 
 
-def test_streams_a_folder_with_8_and_16_bit_png_and_tiff(tmp_path, rng):
+def test_reads_a_folder_with_8_and_16_bit_png_and_tiff(tmp_path, rng):
     levels16 = rng.permutation(20 * 22).astype(np.uint16).reshape(20, 22) * 97
     save_image(tmp_path / "a16.png", levels16)
     save_image(tmp_path / "b16.tif", levels16[::-1].copy())
@@ -192,14 +289,14 @@ def _whole_image_patch(path, channels):
 def test_colour_conversion_matches_load_image(tmp_path, rng, suffix):
     rgb = save_image(tmp_path / f"rgb{suffix}", rng.integers(0, 256, (12, 12, 3), dtype=np.uint8))
     gray = save_image(tmp_path / f"gray{suffix}", rng.integers(0, 256, (12, 12), dtype=np.uint8))
-    # libjpeg in TensorFlow and in Pillow use different IDCTs: a few levels on pure noise
-    tolerance = 1e-6 if suffix != ".jpg" else 8 / 255
-    np.testing.assert_allclose(
-        _whole_image_patch(rgb, 1)[..., 0], load_image(rgb, as_gray=True), atol=tolerance
+    # The files are read by load_image itself: the patches are its values exactly.
+    np.testing.assert_array_equal(
+        _whole_image_patch(rgb, 1)[..., 0], load_image(rgb, as_gray=True)
     )
-    np.testing.assert_allclose(_whole_image_patch(rgb, 3), load_image(rgb), atol=tolerance)
+    np.testing.assert_array_equal(_whole_image_patch(rgb, 3), load_image(rgb))
     repeated = np.repeat(load_image(gray)[..., np.newaxis], 3, axis=-1)
-    np.testing.assert_allclose(_whole_image_patch(gray, 3), repeated, atol=tolerance)
+    np.testing.assert_array_equal(_whole_image_patch(gray, 3), repeated)
+    np.testing.assert_array_equal(_whole_image_patch(gray, 1)[..., 0], load_image(gray))
 
 
 def test_alpha_is_dropped_with_a_warning(tmp_path, rng):
@@ -218,12 +315,20 @@ def test_bmp_files_are_read(tmp_path, rng):
 
 
 def test_one_pass_covers_every_patch_once(rng):
-    images = rng.random((5, 16, 16), dtype=np.float32)
+    values = rng.permutation(5 * 16 * 16).astype(np.float32) / (5 * 16 * 16 - 1)
+    images = values.reshape(5, 16, 16)  # no pixel value occurs twice
     dataset = patch_dataset(
         images, patch_size=8, batch_size=6, patches_per_image=3, repeat=False, seed=0
     )
-    sizes = [clean.shape[0] for _, clean in dataset]
-    assert sum(sizes) == 5 * 3 and sizes[-1] == 15 % 6
+    sizes, sources = [], []
+    for _, clean in dataset:
+        sizes.append(clean.shape[0])
+        for patch in clean.numpy()[..., 0]:
+            found = [i for i, im in enumerate(images) if _crop_transform(patch, [im]) is not None]
+            assert len(found) == 1, "each patch is a crop of exactly one image"
+            sources += found
+    assert sizes == [6, 6, 3]
+    assert sources == [0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4]
 
 
 def test_uint8_array_is_scaled(rng):
@@ -270,9 +375,14 @@ def test_patch_larger_than_image_is_rejected(rng, tmp_path):
         ({"sigma": 0}, "sigma"),
         ({"sigma": (30, 10)}, "sigma"),
         ({"sigma": (1, 2, 3)}, "sigma"),
-        ({"shuffle_buffer": -1}, "shuffle_buffer"),
         ({"channels": 2}, "channels"),
         ({"channels": 3}, "channels"),
+        ({"clipped_fraction": 1.5}, "clipped_fraction"),
+        ({"clipped_fraction": -0.1, "repeat": False}, "clipped_fraction"),
+        ({"seed": -1}, "seed"),
+        ({"seed": 1.5}, "seed"),
+        ({"seed": -1, "repeat": False}, "seed"),
+        ({"patches_per_image": 0, "repeat": False}, "patches_per_image"),
     ],
 )
 def test_bad_arguments(rng, kwargs, match):

@@ -14,7 +14,7 @@ import pytest
 from deepdenoise.models import get_model, model_info
 from deepdenoise.train import TEST_SETS, load_recipe, read_history, run_recipe
 
-CONFIGS = Path(__file__).resolve().parents[1] / "configs"
+CONFIGS = Path(__file__).resolve().parents[1] / "src" / "deepdenoise" / "recipes"
 
 TINY: dict[str, dict[str, Any]] = {
     "model": {"name": "ffdnet", "depth": 2, "width": 4},

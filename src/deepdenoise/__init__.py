@@ -2,8 +2,8 @@
 
 Submodules
 ----------
-noise, noise_tf, metrics, data, models, classical, train, inference, viz,
-weights, bench, cli.
+noise, metrics, data, models, classical, train, inference, viz, weights,
+bench, cli.
 
 Conventions: images are float32 in [0, 1] (NHWC for batches) and noise levels
 ``sigma`` are always given on the 0-255 scale.
@@ -34,7 +34,6 @@ _SUBMODULES = (
     "metrics",
     "models",
     "noise",
-    "noise_tf",
     "train",
     "viz",
     "weights",

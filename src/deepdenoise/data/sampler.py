@@ -17,6 +17,10 @@ A batch of ``B`` patches is drawn from nothing but ``(seed, step)``:
 
 Batch ``k`` is the same whichever process, backend or worker thread draws
 it, so a resumed run sees exactly the batches an uninterrupted run would.
+
+:func:`image_patches` cuts a fixed set instead, ``patches_per_image`` from
+every image exactly once (a validation set, or one pass over the data), with
+the same crops, augmentation and noise as :func:`sample_batch`.
 """
 
 from __future__ import annotations
@@ -33,7 +37,13 @@ import numpy as np
 from deepdenoise._checks import check_positive_int, check_sigma
 from deepdenoise.noise import add_gaussian_noise, quantize
 
-__all__ = ["PatchSampler", "load_training_images", "sample_batch", "sigma_range"]
+__all__ = [
+    "PatchSampler",
+    "image_patches",
+    "load_training_images",
+    "sample_batch",
+    "sigma_range",
+]
 
 Batch = tuple[Any, np.ndarray]
 
@@ -345,6 +355,120 @@ class PatchSampler(keras.utils.PyDataset):
         else:
             inputs = np.concatenate([b[0] for b in batches])
         return inputs, clean
+
+
+def image_patches(
+    images: Sequence[np.ndarray] | np.ndarray,
+    *,
+    patch_size: int = 40,
+    patches_per_image: int = 8,
+    sigma: float | tuple[float, float] = 25.0,
+    noise_map: bool = False,
+    augment: bool = True,
+    clipped_fraction: float = 0.0,
+    seed: int = 0,
+) -> Batch:
+    """Exactly ``patches_per_image`` noisy/clean patches of every image: one pass, as arrays.
+
+    Where :class:`PatchSampler` draws images with replacement, this function
+    visits each image once, in order, so ``N`` images give ``N *
+    patches_per_image`` patches: a fixed validation set, or one epoch of
+    :func:`~deepdenoise.data.patch_dataset` with ``repeat=False``. Each
+    image's patches are one :func:`sample_batch` of that image alone (same
+    crops, augmentation, noise levels, noise and clipping as training), drawn
+    from child ``index`` of ``numpy.random.SeedSequence(seed)``: they depend
+    on ``(seed, index)`` only, and never reuse the random numbers of a
+    training batch.
+
+    Parameters
+    ----------
+    images : sequence of numpy.ndarray or numpy.ndarray
+        Images as :class:`PatchSampler` takes them (see
+        :func:`load_training_images`).
+    patch_size : int
+        Side P of the square patches; at most the smallest image side.
+    patches_per_image : int
+        Crops taken from each image.
+    sigma : float or (float, float)
+        Noise level on the **0-255 scale**, or a range from which each patch
+        draws its own level uniformly.
+    noise_map : bool
+        Return ``((noisy, sigma_map), clean)`` with a (N, P, P, 1) map of
+        each patch's ``sigma / 255``.
+    augment : bool
+        Random flips and rotations by 90 degrees; a validation set usually
+        passes False.
+    clipped_fraction : float
+        Fraction in [0, 1] of patches clipped and rounded to 8 bits.
+    seed : int
+        Integer >= 0; the same seed gives the same arrays.
+
+    Returns
+    -------
+    tuple
+        ``(noisy, clean)``, or ``((noisy, sigma_map), clean)`` with
+        ``noise_map``: float32 arrays of ``N * patches_per_image`` patches,
+        those of image 0 first. The format of :meth:`PatchSampler.arrays`,
+        for ``keras.Model.fit(validation_data=...)``.
+
+    Raises
+    ------
+    ValueError
+        If an argument is out of range (the message names it), or
+        ``patch_size`` exceeds an image side (the message names the image).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> images = np.random.default_rng(0).random((3, 32, 32), dtype=np.float32)
+    >>> noisy, clean = image_patches(images, patch_size=16, patches_per_image=4,
+    ...                              augment=False, seed=0)
+    >>> noisy.shape, clean.shape
+    ((12, 16, 16, 1), (12, 16, 16, 1))
+    >>> again, _ = image_patches(images, patch_size=16, patches_per_image=4,
+    ...                          augment=False, seed=0)
+    >>> bool(np.array_equal(noisy, again))
+    True
+    """
+    per_image = check_positive_int(patches_per_image, "patches_per_image")
+    # The sampler checks every other argument, and each image's size, as it does for training.
+    checked = PatchSampler(
+        images,
+        patch_size=patch_size,
+        batch_size=per_image,
+        sigma=sigma,
+        noise_map=noise_map,
+        patches_per_image=per_image,
+        augment=augment,
+        clipped_fraction=clipped_fraction,
+        seed=seed,
+        steps=1,
+    )
+    parts = []
+    for index, image in enumerate(checked.images):
+        rng = np.random.default_rng(np.random.SeedSequence(checked.seed, spawn_key=(index,)))
+        parts.append(
+            sample_batch(
+                [image],
+                rng,
+                batch_size=per_image,
+                patch_size=checked.patch_size,
+                sigma=checked.sigma,
+                patches_per_image=per_image,
+                augment=checked.augment,
+                clipped_fraction=checked.clipped_fraction,
+            )
+        )
+    noisy, levels, clean = (np.concatenate(arrays) for arrays in zip(*parts, strict=True))
+    if checked.noise_map:
+        return (noisy, _level_map(levels, noisy.shape)), clean
+    return noisy, clean
+
+
+def _level_map(levels: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """A (B, P, P, 1) float32 map holding ``levels[i] / 255`` over patch ``i``."""
+    scaled = (levels / np.float32(255)).reshape(-1, 1, 1, 1)
+    return np.ascontiguousarray(np.broadcast_to(scaled, (*shape[:3], 1)))
 
 
 def _to_float(array: np.ndarray) -> np.ndarray:
