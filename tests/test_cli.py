@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import os
 import re
 import subprocess
@@ -279,7 +280,9 @@ def test_train_runs_a_recipe(runs: dict, workspace: Path) -> None:
     result = runs["train"]
     assert result.returncode == 0, result.stderr
     assert (workspace / "run" / "last.keras").is_file()
-    assert "trained" in result.stdout
+    assert "(finished)" in result.stdout
+    run = json.loads((workspace / "run" / "run.json").read_text(encoding="utf-8"))
+    assert run["trainer"] == "deepdenoise train" and run["finished"]
 
 
 # --- in-process checks of the argument handling -----------------------------------------
@@ -350,7 +353,7 @@ def test_bench_unknown_method(tmp_path: Path, capsys: pytest.CaptureFixture) -> 
 def test_train_missing_config(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     assert main(["train", "--config", str(tmp_path / "missing.toml")]) == 2
     (line,) = capsys.readouterr().err.strip().splitlines()
-    assert "missing.toml" in line and "does not exist" in line
+    assert "missing.toml" in line and "neither a file nor a shipped recipe" in line
 
 
 def test_train_invalid_config(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:

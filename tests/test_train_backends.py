@@ -15,7 +15,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from test_train_recipe import TINY, write_recipe
 
 PROBE = Path(__file__).with_name("train_probe.py")

@@ -1,4 +1,4 @@
-"""Run the package's trainer in a fresh process on one Keras backend, for tests/test_train_backends.py.
+"""Run the package's trainer in a fresh process on one Keras backend (test_train_backends.py).
 
 Usage::
 
@@ -100,7 +100,8 @@ def main() -> None:
     for i, weight in enumerate(model.get_weights()):
         arrays[f"weight_{i}"] = np.asarray(weight)
     arrays["steps"] = np.array(int(keras.ops.convert_to_numpy(model.optimizer.iterations)))
-    arrays["tensorflow_imported"] = np.array("tensorflow" in sys.modules and bool(sys.modules["tensorflow"]))
+    imported = "tensorflow" in sys.modules and sys.modules["tensorflow"] is not None
+    arrays["tensorflow_imported"] = np.array(imported)
     np.savez(args.out, **arrays)
 
 

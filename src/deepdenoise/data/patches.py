@@ -233,7 +233,7 @@ def patch_dataset(
         "noise_map": noise_map,
         "patches_per_image": patches_per_image,
         "augment": augment,
-        "clipped_fraction": clipped_fraction,
+        "clipped_fraction": 0.0,
         "seed": seed,
     }
     channel_count = int(images[0].shape[-1]) if images else 1

@@ -73,7 +73,7 @@ class TrainOptions:
     time_budget_s: float | None = None
     precision: str = "float32"
     data_parallel: bool = True
-    init: str | None = None
+    init: str | os.PathLike[str] | None = None
     max_steps: int | None = None
     workers: int = 1
 
@@ -92,8 +92,10 @@ class TrainOptions:
             raise ValueError(f"time_budget_s must be a number of seconds > 0, got {budget!r}")
         if self.precision not in PRECISIONS:
             raise ValueError(f"precision must be one of {PRECISIONS}, got {self.precision!r}")
-        if self.init is not None and not Path(self.init).is_file():
-            raise FileNotFoundError(f"init weights {self.init} do not exist")
+        if self.init is not None:
+            if not Path(self.init).is_file():
+                raise FileNotFoundError(f"init weights {self.init} do not exist")
+            object.__setattr__(self, "init", str(self.init))  # path-like -> str, for run.json
 
 
 @dataclass
