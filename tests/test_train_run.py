@@ -1,4 +1,4 @@
-"""The recipe trainer (deepdenoise.train.run): each key honoured or refused, run folders, options."""
+"""The recipe trainer (deepdenoise.train.run): each key honoured or refused; run folders."""
 
 from __future__ import annotations
 

@@ -44,9 +44,7 @@ def _int_seed(seed: object) -> object:
     return int(seed)  # the sampler checks that it is >= 0
 
 
-def _dataset(
-    indices: tf.data.Dataset, make: Callable[[int], Any], spec: Any
-) -> tf.data.Dataset:
+def _dataset(indices: tf.data.Dataset, make: Callable[[int], Any], spec: Any) -> tf.data.Dataset:
     """Map each batch index ``k`` to ``make(k)``, NumPy arrays returned unchanged as tensors."""
     specs = tf.nest.flatten(spec)
 
