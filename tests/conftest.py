@@ -33,3 +33,16 @@ def camera() -> np.ndarray:
     from skimage import data
 
     return (data.camera()[128:256, 192:320] / 255.0).astype(np.float32)
+
+
+@pytest.fixture(autouse=True)
+def _package_weights_untouched():
+    """Fail the test that writes into the package's own weights folder (use a tmp manifest)."""
+    folder = ROOT / "src" / "deepdenoise" / "weights"
+
+    def state() -> dict[str, tuple[int, int]]:
+        return {p.name: (p.stat().st_size, p.stat().st_mtime_ns) for p in folder.iterdir()}
+
+    before = state()
+    yield
+    assert state() == before, "a test changed src/deepdenoise/weights/; pass manifest_path="

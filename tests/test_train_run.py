@@ -201,8 +201,10 @@ def test_time_budget_stops_cleanly_and_the_run_goes_on(tmp_path: Path) -> None:
     run_recipe(path, workdir=workdir, options=budget)
     run = json.loads((workdir / "run.json").read_text())
     assert (run["steps"], run["finished"]) == (2, False)
+    manifest = tmp_path / "weights" / "manifest.json"
     with pytest.raises(ValueError, match=r"unfinished \(4 of 6 steps\)"):
-        run_recipe(path, workdir=workdir, register=True, options=budget)
+        run_recipe(path, workdir=workdir, register=True, options=budget, manifest_path=manifest)
+    assert not manifest.exists()
     model, _ = run_recipe(path, workdir=workdir)
     run = json.loads((workdir / "run.json").read_text())
     assert (run["steps"], run["finished"], len(run["sessions"])) == (6, True, 3)

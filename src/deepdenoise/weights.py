@@ -293,7 +293,7 @@ def load_weights_strict(model: keras.Model, path: str | os.PathLike[str]) -> Non
     >>> load_weights_strict(get_model("dncnn", depth=3, width=4), path)
     Traceback (most recent call last):
     ...
-    ValueError: the file holds 77 values where the network has 225
+    ValueError: the file holds 77 values where the network has 237
     """
     import warnings
 
