@@ -245,20 +245,32 @@ def test_image_patches_is_deterministic_per_seed_and_image(rng):
     # the patches of image i depend on (seed, i) only, not on the images after it
     head = image_patches(images[:2], seed=1, **options)
     assert _same(head, ((first[0][0][:4], first[0][1][:4]), first[1][:4]))
-    # and not on the random numbers of the training batches with the same seed
-    sampler = PatchSampler(images, seed=1, batch_size=2, patches_per_image=2, steps=1, **options)
-    assert not np.array_equal(sampler[0][0][0] - sampler[0][1], first[0][0][:2] - first[1][:2])
+
+
+def test_image_patches_do_not_reuse_the_training_random_numbers():
+    # Flat images: identical noise draws would give identical noisy values.
+    images = np.full((4, 16, 16), 0.5, np.float32)
+    options = {"patch_size": 8, "patches_per_image": 2, "sigma": 25, "augment": False}
+    noisy, _ = image_patches(images, seed=1, **options)
+    sampler = PatchSampler(images, seed=1, batch_size=8, steps=2, **options)
+    training = np.concatenate([sampler[0][0], sampler[1][0]])
+    shared = np.intersect1d(noisy, training)
+    assert shared.size < 10, f"{shared.size} noisy values also occur in training batches"
 
 
 def test_image_patches_noise_map_and_clipping(rng):
     images = rng.random((3, 16, 16), dtype=np.float32)
-    (noisy, level_map), clean = image_patches(
+    (noisy, level_map), _ = image_patches(
         images, patch_size=8, patches_per_image=4, sigma=(5, 60), noise_map=True, seed=0
     )
     assert level_map.shape == (12, 8, 8, 1)
     levels = level_map[:, 0, 0, 0] * 255
     assert np.all(level_map == level_map[:, :1, :1, :])
     assert levels.min() >= 5 and levels.max() <= 60 and len(set(levels.tolist())) == 12
+    (_, fixed_map), _ = image_patches(
+        images, patch_size=8, patches_per_image=1, sigma=15, noise_map=True, seed=0
+    )
+    np.testing.assert_array_equal(fixed_map, np.float32(15) / np.float32(255))
     clipped, _ = image_patches(
         images, patch_size=8, patches_per_image=4, sigma=60, clipped_fraction=1, seed=0
     )

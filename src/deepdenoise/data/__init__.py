@@ -12,6 +12,7 @@ scale.
 :func:`benchmark`                 Set12, BSD68, Train400 (sha256-checked)
 :class:`PatchSampler`             noisy/clean training batches (any backend)
 :func:`load_training_images`      training images at their stored precision
+:func:`image_patches`             a fixed set of patches, each image once
 :func:`patch_dataset`             the same batches as a ``tf.data`` stream
 :func:`dead_leaves`               synthetic scale-invariant images
 ================================  ==========================================
@@ -52,6 +53,7 @@ __all__ = [
     "benchmark",
     "benchmark_paths",
     "dead_leaves",
+    "image_patches",
     "list_image_files",
     "load_folder",
     "load_image",
@@ -66,6 +68,7 @@ __all__ = [
 _LAZY = {
     "patch_dataset": "deepdenoise.data.patches",
     "PatchSampler": "deepdenoise.data.sampler",
+    "image_patches": "deepdenoise.data.sampler",
     "load_training_images": "deepdenoise.data.sampler",
 }
 

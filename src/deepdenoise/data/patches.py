@@ -32,7 +32,7 @@ from deepdenoise.data.sampler import (
 __all__ = ["patch_dataset"]
 
 
-def _int_seed(seed: object) -> object:
+def _int_seed(seed: object) -> int:
     """An int for ``seed``: drawn from a Generator or fresh entropy, an int passed on as is."""
     if seed is None or isinstance(seed, np.random.Generator):
         generator = seed if seed is not None else np.random.default_rng()
@@ -231,7 +231,7 @@ def patch_dataset(
         "noise_map": noise_map,
         "patches_per_image": patches_per_image,
         "augment": augment,
-        "clipped_fraction": 0.0,
+        "clipped_fraction": clipped_fraction,
         "seed": seed,
     }
     channel_count = int(images[0].shape[-1]) if images else 1

@@ -274,7 +274,8 @@ class PatchSampler(keras.utils.PyDataset):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        self.images = images if isinstance(images, list) else load_training_images(images)
+        in_memory = isinstance(images, list) and all(isinstance(i, np.ndarray) for i in images)
+        self.images = images if in_memory else load_training_images(images)
         if not self.images:
             raise ValueError("images is empty: the sampler needs at least one training image")
         self.patch_size = check_positive_int(patch_size, "patch_size")

@@ -159,18 +159,15 @@ class TrainingPlan:
         )
 
     def validation(self) -> Any:
-        """A fixed set of noisy validation patches: ``val_images`` x ``patches_per_image``."""
-        from deepdenoise.data.sampler import PatchSampler
+        """Fixed noisy validation patches: ``patches_per_image`` from each validation image."""
+        from deepdenoise.data.sampler import image_patches
 
         if not self.val_images:
             return None
-        kwargs = {**self.sampler_kwargs, "augment": False, "seed": self.seed + 1}
-        per_image = kwargs["patches_per_image"]
-        count = len(self.val_images) * per_image
-        sampler = PatchSampler(
-            self.val_images, steps=math.ceil(count / kwargs["batch_size"]), **kwargs
+        kwargs = {k: v for k, v in self.sampler_kwargs.items() if k != "batch_size"}
+        return image_patches(
+            self.val_images, **{**kwargs, "augment": False, "seed": self.seed + 1}
         )
-        return sampler.arrays()
 
 
 def plan_run(
