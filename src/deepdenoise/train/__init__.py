@@ -16,7 +16,14 @@ from __future__ import annotations
 import importlib
 
 from deepdenoise.train.fit import SCHEDULES, backed_up_epoch, fit, make_schedule, read_history
-from deepdenoise.train.recipe import TEST_SETS, TRAINING_SETS, Recipe, load_recipe
+from deepdenoise.train.recipe import (
+    TEST_SETS,
+    TRAINING_SETS,
+    Recipe,
+    list_recipes,
+    load_recipe,
+    recipe_path,
+)
 from deepdenoise.train.run import TrainingPlan, TrainOptions, plan_run, run_recipe
 
 _LOOPS = ("METHODS", "TrainingTrace", "gradient_descent", "mse_loss")
@@ -33,11 +40,13 @@ __all__ = [
     "backed_up_epoch",
     "fit",
     "gradient_descent",
+    "list_recipes",
     "load_recipe",
     "make_schedule",
     "mse_loss",
     "plan_run",
     "read_history",
+    "recipe_path",
     "run_recipe",
 ]
 
