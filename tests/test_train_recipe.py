@@ -193,10 +193,11 @@ def test_run_recipe_max_steps_and_folder_source(tmp_path: Path) -> None:
     recipe["data"].update(source="images", noise_map=False, sigma=25, val_images=0)
     recipe["train"].update(steps=10, steps_per_epoch=5)
     model, workdir = run_recipe(
-        write_recipe(tmp_path, recipe), workdir=tmp_path / "run", max_steps=3
+        write_recipe(tmp_path, recipe), workdir=tmp_path / "run", max_steps=6
     )
-    assert int(model.optimizer.iterations) == 3
-    assert read_history(workdir)["epoch"].tolist() == [0]
+    # Exactly max_steps, in epochs that divide it (the recipe's epoch is 5 steps).
+    assert int(model.optimizer.iterations) == 6
+    assert read_history(workdir)["epoch"].tolist() == [0, 1]
     assert read_history(workdir)["learning_rate"][-1] == pytest.approx(0.0, abs=1e-9)
 
 

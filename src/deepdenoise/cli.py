@@ -83,8 +83,8 @@ examples:
 
 Running the same command again resumes an interrupted run from its workdir,
 from its last checkpoint (one every train.steps_per_epoch steps); a folder
-of another recipe or batch size is refused. Every visible GPU (or TPU core)
-takes a share of each batch. The options are written to the run log
+of another recipe or batch size is refused. Every visible GPU takes a share
+of each batch (on JAX, TPU cores too). The options are written to the run log
 (run.json) and, with --register, to the weights manifest.
 """
 

@@ -7,8 +7,11 @@ device with the whole batch (up to the order of floating-point sums).
 
 - TensorFlow: ``tf.distribute.MirroredStrategy`` over the visible GPUs (or
   several logical CPU devices); the model is built in the strategy's scope.
-- JAX: ``keras.distribution.DataParallel`` over ``jax.devices()``; it is set
-  while the model is built and trained, then unset.
+  TPUs are left out: they need ``TPUStrategy``, which :func:`deepdenoise.train.fit`
+  takes from the caller.
+- JAX: ``keras.distribution.DataParallel`` over ``jax.devices()`` (GPUs, TPU
+  cores or CPU devices); it is set while the model is built and trained,
+  then unset.
 
 No TensorFlow is imported on the JAX backend.
 """
@@ -47,7 +50,8 @@ def visible_devices() -> list[str]:
     if backend == "tensorflow":
         import tensorflow as tf
 
-        for kind in ("TPU", "GPU", "CPU"):
+        # Not TPUs: they need TPUStrategy, set up by the caller (see train.fit).
+        for kind in ("GPU", "CPU"):
             devices = tf.config.list_logical_devices(kind)
             if devices:
                 return [device.name for device in devices]

@@ -56,15 +56,16 @@ class TrainOptions:
         Keras dtype policy: mixed precision computes in 16 bits and keeps
         float32 weights (faster on recent GPUs and TPUs).
     data_parallel : bool
-        Split every batch between all visible devices (GPUs, TPU cores);
-        False uses one.
+        Split every batch between all visible GPUs (on JAX, also TPU cores);
+        False uses one device.
     init : str, optional
         Start from these ``.weights.h5`` instead of random weights (a second
         stage at a lower rate, or a TensorFlow/JAX comparison from the same
         start).
     max_steps : int, optional
-        Train at most this many steps: a quick try or a test. The schedule
-        then decays over these steps.
+        Train this many steps (or the recipe's, if fewer): a quick try or a
+        test. The schedule then decays over these steps, and the epoch (the
+        checkpoint interval) shrinks to a divisor of them when needed.
     workers : int
         Threads that draw batches while the model trains.
     """
@@ -208,9 +209,12 @@ def plan_run(
     recipe = load_recipe(path)
     data, train = recipe.data, recipe.train
     steps, steps_per_epoch = train["steps"], train["steps_per_epoch"]
-    if options.max_steps is not None:
-        steps = min(steps, options.max_steps)
-        steps_per_epoch = min(steps_per_epoch, steps)
+    if options.max_steps is not None and options.max_steps < steps:
+        steps = options.max_steps
+        # Epochs of whole steps: the largest divisor of max_steps up to the recipe's epoch.
+        steps_per_epoch = max(
+            d for d in range(1, min(steps_per_epoch, steps) + 1) if steps % d == 0
+        )
     batch_size = options.batch_size or data["batch_size"]
     workdir = Path(workdir) if workdir is not None else Path("runs") / recipe.output["name"]
 
