@@ -21,8 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-from deepdenoise.bench import get_method
 from deepdenoise.data import benchmark
+from deepdenoise.denoisers import get_denoiser
 from deepdenoise.weights import describe_machine
 
 SIGMA = 25.0
@@ -30,15 +30,15 @@ SIGMA = 25.0
 
 def time_method(name: str, images: list[np.ndarray]) -> float:
     """Mean seconds per image of method ``name`` over ``images`` (after one warm-up)."""
-    method = get_method(name, tile=None)  # one pass: a 512x512 image fits in memory
+    denoiser = get_denoiser(name, tile=None)  # one pass: a 512x512 image fits in memory
     noisy = [
         image + np.random.default_rng(i).standard_normal(image.shape, np.float32) * (SIGMA / 255)
         for i, image in enumerate(images)
     ]
-    method.fn(noisy[0], SIGMA)  # warm-up: tracing, caches
+    denoiser(noisy[0], SIGMA)  # warm-up: tracing, caches
     start = time.perf_counter()
     for image in noisy:
-        method.fn(image, SIGMA)
+        denoiser(image, SIGMA)
     return (time.perf_counter() - start) / len(noisy)
 
 

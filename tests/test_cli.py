@@ -427,3 +427,49 @@ def test_a_pretrained_model_that_cannot_load_is_not_called_unknown(
     (line,) = capsys.readouterr().err.strip().splitlines()
     assert "cannot be loaded" in line and "Keras 9.9" in line and "unknown" not in line
     assert not (tmp_path / "out").exists()
+
+
+def test_denoise_estimates_sigma_as_inference_does(
+    tmp_path: Path, capsys: pytest.CaptureFixture, monkeypatch
+) -> None:
+    """One sigma-estimation policy: the CLI asks deepdenoise.inference.estimate_noise_level."""
+    from deepdenoise import inference
+
+    seen = []
+
+    def estimate(image: np.ndarray) -> float:
+        seen.append(image.shape)
+        return 12.34
+
+    monkeypatch.setattr(inference, "estimate_noise_level", estimate)
+    folder = tmp_path / "in"
+    make_inputs(folder)
+    image = str(folder / "gray8.png")
+    assert main(["denoise", image, "-o", str(tmp_path / "out"), "--model", "gaussian"]) == 0
+    assert seen == [(37, 50)]
+    assert "sigma 12.3 estimated" in capsys.readouterr().out
+
+
+def test_denoise_a_flat_image_with_a_classical_method(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    """A black image has no wavelet detail: sigma 0 (not NaN), raised to the filters' minimum."""
+    (tmp_path / "black.png").write_bytes(_png_bytes(np.zeros((16, 16), np.uint8)))
+    out = tmp_path / "out"
+    assert main(["denoise", str(tmp_path / "black.png"), "-o", str(out), "--model", "tv"]) == 0
+    captured = capsys.readouterr()
+    assert "sigma 0.0 estimated" in captured.out and captured.err == ""
+    assert not np.asarray(Image.open(out / "black.png")).any()
+
+
+def test_the_cli_package_runs_as_a_module(tmp_path: Path) -> None:
+    import deepdenoise
+
+    result = subprocess.run(
+        [sys.executable, "-m", "deepdenoise.cli", "--version"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0 and deepdenoise.__version__ in result.stdout

@@ -2,8 +2,8 @@
 
 Submodules
 ----------
-noise, metrics, data, models, classical, train, inference, viz, weights,
-bench, cli.
+noise, metrics, data, models, classical, denoisers, train, inference, viz,
+weights, bench, cli.
 
 Conventions: images are float32 in [0, 1] (NHWC for batches) and noise levels
 ``sigma`` are always given on the 0-255 scale.
@@ -30,6 +30,7 @@ _SUBMODULES = (
     "classical",
     "cli",
     "data",
+    "denoisers",
     "inference",
     "metrics",
     "models",

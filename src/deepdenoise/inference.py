@@ -30,7 +30,7 @@ import numpy as np
 
 from deepdenoise._checks import check_positive_int, check_sigma
 
-__all__ = ["denoise", "estimate_receptive_field", "tile_layout"]
+__all__ = ["denoise", "estimate_noise_level", "estimate_receptive_field", "tile_layout"]
 
 _INTEGER_MAX = {np.dtype(np.uint8): 255.0, np.dtype(np.uint16): 65535.0}
 _ESTIMATE_SIDE = 2048
@@ -151,6 +151,46 @@ def _estimate_sigma(array: np.ndarray) -> float:
         warnings.simplefilter("ignore", RuntimeWarning)
         estimate = float(noise.estimate_sigma(crop[..., 0] if crop.shape[-1] == 1 else crop))
     return float(np.clip(estimate, 0.0, 255.0)) if math.isfinite(estimate) else 0.0
+
+
+def estimate_noise_level(image: np.ndarray) -> float:
+    """Estimate the noise level of an image, as :func:`denoise` does when ``sigma`` is None.
+
+    The one sigma-estimation policy of the package for whole images:
+    :func:`deepdenoise.noise.estimate_sigma` of at most the central
+    2048x2048 pixels, clipped to [0, 255], and 0 when the estimate is
+    undefined (an image with no detail at all, such as a constant one). The
+    command line uses it for ``deepdenoise denoise`` without ``--sigma``.
+
+    Parameters
+    ----------
+    image : numpy.ndarray
+        Gray (H, W), (H, W, 1) or RGB (H, W, 3) image, as uint8, uint16 or
+        float (nominally [0, 1]).
+
+    Returns
+    -------
+    float
+        The estimated ``sigma`` on the **0-255 scale** (for uint16 images too).
+
+    Raises
+    ------
+    TypeError
+        If ``image`` is not uint8, uint16 or floating point.
+    ValueError
+        If ``image`` has the wrong rank or number of channels, is empty or
+        holds NaN or infinite values.
+
+    Examples
+    --------
+    >>> from deepdenoise.noise import add_gaussian_noise
+    >>> noisy = add_gaussian_noise(np.full((128, 128), 0.5, np.float32), 20, seed=0)
+    >>> bool(abs(estimate_noise_level(noisy) - 20) < 2)
+    True
+    >>> estimate_noise_level(np.zeros((8, 8), np.uint8))
+    0.0
+    """
+    return _estimate_sigma(_check_input(image))
 
 
 def _predict(model: keras.Model, batch: np.ndarray, sigma_map_value: float | None) -> np.ndarray:

@@ -1,0 +1,272 @@
+"""Benchmark rows on disk and on the page: the CSV file and the Markdown tables.
+
+:func:`write_csv` and :func:`read_csv` are the public API of the benchmark
+CSV (``deepdenoise bench`` writes ``benchmark.csv`` with them);
+:func:`to_markdown` prints the rows with the published numbers of
+:mod:`deepdenoise.published` next to them, labelled "quoted".
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> path = pathlib.Path(tempfile.mkdtemp()) / "results.csv"
+>>> row = dict(dataset="set12", sigma=25.0, method="noisy", psnr=20.17, ssim=0.3,
+...            seconds_per_image=float("nan"), megapixels_per_second=float("nan"),
+...            n_images=12, seed=0)
+>>> read_csv(write_csv([row], path))[0]["method"]
+'noisy'
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import os
+import tempfile
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from deepdenoise.bench.protocol import FIELDS
+
+__all__ = ["read_csv", "to_markdown", "write_csv"]
+
+_FLOAT_FIELDS = ("sigma", "psnr", "ssim", "seconds_per_image", "megapixels_per_second")
+_INT_FIELDS = ("n_images", "seed")
+
+_PROTOCOL_NOTE = (
+    "Gaussian noise of std sigma/255 added in float, never clipped, seed fixed per "
+    "image; outputs clipped to [0, 1]; PSNR (dB) and SSIM with data_range=1, "
+    "mean over the images. The noisy row scores the unclipped input."
+)
+
+
+def write_csv(rows: Iterable[dict[str, Any]], path: str | os.PathLike[str]) -> Path:
+    """Write benchmark rows to a CSV file, atomically.
+
+    Parameters
+    ----------
+    rows : iterable of dict
+        Rows as returned by :func:`~deepdenoise.bench.run_benchmark`. Columns
+        are :data:`~deepdenoise.bench.FIELDS` first, then any other keys in
+        sorted order.
+    path : str or path-like
+        The file to write; its folder is created. An existing file is replaced.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+
+    Notes
+    -----
+    Floats are written with ``repr``, so :func:`read_csv` gives back the
+    same numbers. The file is written to a temporary file in the same folder
+    and renamed into place (:func:`os.replace`), so an interrupted run never
+    leaves half a file.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "results.csv"
+    >>> rows = [dict(dataset="set12", sigma=25.0, method="noisy", psnr=20.17, ssim=0.3,
+    ...              seconds_per_image=float("nan"), megapixels_per_second=float("nan"),
+    ...              n_images=12, seed=0)]
+    >>> read_csv(write_csv(rows, path))[0]["psnr"]
+    20.17
+    """
+    rows = list(rows)
+    extra = sorted({key for row in rows for key in row} - set(FIELDS))
+    columns = [*FIELDS, *extra]
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=columns, restval="")
+            writer.writeheader()
+            for row in rows:
+                writer.writerow(
+                    {
+                        key: repr(value) if isinstance(value, float) else value
+                        for key, value in row.items()
+                    }
+                )
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def read_csv(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
+    """Read rows written by :func:`write_csv`, with numbers converted back.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A CSV file written by :func:`write_csv`.
+
+    Returns
+    -------
+    list of dict
+        ``sigma``, ``psnr``, ``ssim`` and the timings as float (``nan`` kept),
+        ``n_images`` and ``seed`` as int, other columns as str.
+
+    Raises
+    ------
+    ValueError
+        If the file lacks a column of :data:`~deepdenoise.bench.FIELDS` (the
+        message names the file).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "empty.csv"
+    >>> read_csv(write_csv([], path))
+    []
+    """
+    source = Path(path)
+    with open(source, newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        missing = [name for name in FIELDS if name not in (reader.fieldnames or [])]
+        if missing:
+            raise ValueError(f"path {source} is not a benchmark CSV: missing columns {missing}")
+        rows = []
+        for raw in reader:
+            row: dict[str, Any] = dict(raw)
+            for key in _FLOAT_FIELDS:
+                row[key] = float(raw[key])
+            for key in _INT_FIELDS:
+                row[key] = int(raw[key])
+            rows.append(row)
+    return rows
+
+
+def _cell(value: float, digits: int) -> str:
+    return "–" if value is None or math.isnan(value) else f"{value:.{digits}f}"
+
+
+def _line(cells: Sequence[str]) -> str:
+    return "| " + " | ".join(cells) + " |"
+
+
+def _timing(rows: Sequence[dict[str, Any]]) -> tuple[float, float]:
+    """Mean seconds per image and overall megapixels per second over several rows."""
+    timed = [row for row in rows if not math.isnan(row["seconds_per_image"])]
+    if not timed:
+        return math.nan, math.nan
+    seconds = sum(row["seconds_per_image"] * row["n_images"] for row in timed)
+    images = sum(row["n_images"] for row in timed)
+    megapixels = sum(
+        row["megapixels_per_second"] * row["seconds_per_image"] * row["n_images"]
+        for row in timed
+        if not math.isnan(row["megapixels_per_second"])
+    )
+    return seconds / images, (megapixels / seconds if seconds > 0 else math.nan)
+
+
+def _measured_lines(subset: Sequence[dict[str, Any]], sigmas: Sequence[float]) -> list[str]:
+    """The header, the rule and one line per measured method of one dataset's table."""
+    header = ["method"]
+    for sigma in sigmas:
+        header += [f"σ={sigma:g} PSNR", f"σ={sigma:g} SSIM"]
+    header += ["s/image", "MP/s"]
+    lines = [_line(header), "|---|" + "---:|" * (len(header) - 1)]
+    for method in dict.fromkeys(row["method"] for row in subset):
+        mine = [row for row in subset if row["method"] == method]
+        cells = [method]
+        for sigma in sigmas:
+            match = [row for row in mine if float(row["sigma"]) == sigma]
+            cells += [
+                _cell(match[0]["psnr"], 2) if match else "–",
+                _cell(match[0]["ssim"], 4) if match else "–",
+            ]
+        seconds, speed = _timing(mine)
+        cells += [_cell(seconds, 3), _cell(speed, 1)]
+        lines.append(_line(cells))
+    return lines
+
+
+def _quoted_lines(dataset: str, sigmas: Sequence[float]) -> tuple[list[str], list[str]]:
+    """The quoted rows of one dataset's table, and the citation keys they use (in order)."""
+    from deepdenoise.published import published_results
+
+    quoted = [r for s in sigmas for r in published_results(dataset=dataset, sigma=s)]
+    cited: dict[str, None] = {}
+    lines = []
+    for label in dict.fromkeys(r.label for r in quoted):
+        cells = [label]
+        for sigma in sigmas:
+            match = [r for r in quoted if r.label == label and r.sigma == sigma]
+            cells += [f"{match[0].psnr:.2f}" if match else "–", "–"]
+            for r in match:
+                cited[r.citation] = None
+                cited[r.method_citation] = None
+        cells += ["–", "–"]
+        lines.append(_line(cells))
+    return lines, list(cited)
+
+
+def _notes(dataset: str, counts: list[int], count_text: str, cited: list[str]) -> list[str]:
+    from deepdenoise.published import CITATIONS, DATASET_SIZES
+
+    notes = ["", _PROTOCOL_NOTE]
+    full = DATASET_SIZES.get(dataset)
+    if cited and full is not None and counts != [full]:
+        notes.append(
+            f"Measured on {count_text} of the {full} images; quoted numbers average all {full}."
+        )
+    if cited:
+        notes.append(
+            "Quoted rows are copied from the papers, not measured here: "
+            + "; ".join(f"[{key}] {CITATIONS[key]}" for key in cited)
+            + "."
+        )
+    return notes
+
+
+def to_markdown(rows: Iterable[dict[str, Any]], *, include_published: bool = True) -> str:
+    """Format benchmark rows as Markdown: one table per dataset.
+
+    Parameters
+    ----------
+    rows : iterable of dict
+        Rows as returned by :func:`~deepdenoise.bench.run_benchmark` or
+        :func:`read_csv`.
+    include_published : bool, default True
+        Add the numbers published for the same dataset and noise levels
+        (:data:`deepdenoise.published.PUBLISHED`), labelled
+        ``"(quoted, <source>)"`` and followed by their references.
+
+    Returns
+    -------
+    str
+        For each dataset, a heading, then a table whose rows are the methods
+        and whose columns are PSNR (dB) and SSIM at each sigma, the mean
+        seconds per image and megapixels per second; quoted rows have PSNR
+        only. Missing values are shown as ``–``.
+
+    Examples
+    --------
+    >>> row = dict(dataset="bsd68", sigma=25.0, method="gaussian", psnr=26.5, ssim=0.7,
+    ...            seconds_per_image=0.01, megapixels_per_second=15.4, n_images=68, seed=0)
+    >>> table = to_markdown([row])
+    >>> print(table.splitlines()[4])
+    | gaussian | 26.50 | 0.7000 | 0.010 | 15.4 |
+    >>> "| DnCNN-S (quoted, Zhang et al. 2017) | 29.23 | – | – | – |" in table
+    True
+    """
+    rows = list(rows)
+    blocks = []
+    for dataset in dict.fromkeys(row["dataset"] for row in rows):
+        subset = [row for row in rows if row["dataset"] == dataset]
+        sigmas = sorted({float(row["sigma"]) for row in subset})
+        counts = sorted({int(row["n_images"]) for row in subset})
+        count_text = " or ".join(map(str, counts))
+        lines = [f"### {dataset} ({count_text} images)", "", *_measured_lines(subset, sigmas)]
+        cited: list[str] = []
+        if include_published:
+            quoted, cited = _quoted_lines(dataset, sigmas)
+            lines += quoted
+        blocks.append("\n".join(lines + _notes(dataset, counts, count_text, cited)))
+    return "\n\n".join(blocks) + "\n"
