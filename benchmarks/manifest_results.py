@@ -25,7 +25,7 @@ import sys
 from pathlib import Path
 
 from deepdenoise.bench import read_csv, run_benchmark
-from deepdenoise.weights import _read_manifest, _write_manifest, list_pretrained
+from deepdenoise.weights import list_pretrained, read_manifest, write_manifest
 
 MANIFEST = Path(__file__).resolve().parents[1] / "src/deepdenoise/weights/manifest.json"
 DATASETS = ("set12", "bsd68")
@@ -39,7 +39,7 @@ def result_key(dataset: str, sigma: float, metric: str) -> str:
 
 def write_from_csv(csv_path: Path) -> list[str]:
     """Copy the shipped models' rows of a bench CSV into the manifest; return the keys set."""
-    manifest = _read_manifest(MANIFEST)
+    manifest = read_manifest(MANIFEST)
     written = []
     for row in read_csv(csv_path):
         entry = manifest["models"].get(row["method"])
@@ -50,13 +50,13 @@ def write_from_csv(csv_path: Path) -> list[str]:
             entry["results"][key] = round(float(row[metric]), 4)
             written.append(f"{row['method']}.{key}")
         entry["results"][result_key(row["dataset"], row["sigma"], "n_images")] = row["n_images"]
-    _write_manifest(MANIFEST, manifest)  # atomic: temporary file, then rename
+    write_manifest(manifest, MANIFEST)  # atomic: temporary file, then rename
     return written
 
 
 def check(models: list[str], tolerance: float) -> int:
     """Rerun the benchmark and compare with the manifest; return the number of mismatches."""
-    manifest = _read_manifest(MANIFEST)
+    manifest = read_manifest(MANIFEST)
     rows = run_benchmark(models, DATASETS, SIGMAS, progress=True)
     mismatches = 0
     for row in rows:

@@ -1,17 +1,26 @@
-"""Tests for deepdenoise.metrics: hand-written MSE/PSNR/SSIM against TF and scikit-image."""
+"""Tests for deepdenoise.metrics: hand-written MSE/PSNR/SSIM against TF and scikit-image.
+
+The Keras metric ``PSNRMetric`` moved to ``deepdenoise.train.metrics``; its tests are in
+tests/test_train_metrics.py. Here: its old name still works, with a warning, and this
+module imports no Keras.
+"""
 
 from __future__ import annotations
 
 import itertools
+import subprocess
+import sys
+import textwrap
+import warnings
 
-import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 from skimage import data as skdata
 from skimage.metrics import mean_squared_error, peak_signal_noise_ratio, structural_similarity
 
-from deepdenoise.metrics import PSNRMetric, mse, psnr, ssim
+import deepdenoise.metrics
+from deepdenoise.metrics import mse, psnr, ssim
 from deepdenoise.noise import add_gaussian_noise
 
 SIGMAS = [5, 15, 25, 50]
@@ -232,88 +241,41 @@ def test_ssim_too_small_image_names_arguments() -> None:
         ssim(np.zeros((10, 40)), np.zeros((10, 40)))
 
 
-# --- PSNRMetric --------------------------------------------------------------------
+# --- no Keras; the moved PSNRMetric --------------------------------------------------
 
 
-def test_psnr_metric_is_mean_of_per_image_psnr() -> None:
-    rng = np.random.default_rng(0)
-    clean = rng.uniform(size=(5, 16, 16, 1)).astype(np.float32)
-    sigmas = [5, 10, 25, 50, 75]
-    noisy = np.stack(
-        [add_gaussian_noise(c, s, seed=s) for c, s in zip(clean, sigmas, strict=True)]
+def test_import_metrics_imports_no_keras_or_tensorflow() -> None:
+    """The NumPy formulas load without Keras/TensorFlow (a fresh process; this one has both)."""
+    code = textwrap.dedent(
+        """
+        import sys
+        import numpy as np
+        import deepdenoise.metrics as m
+        assert m.psnr(np.zeros((4, 4)), np.full((4, 4), 0.1)) == 20.0
+        print(sorted(name for name in ("keras", "tensorflow", "jax") if name in sys.modules))
+        """
     )
-    metric = PSNRMetric()
-    metric.update_state(clean[:2], noisy[:2])
-    metric.update_state(clean[2:], noisy[2:])
-    per_image = [psnr(c, n) for c, n in zip(clean, noisy, strict=True)]
-    assert float(metric.result()) == pytest.approx(np.mean(per_image), abs=1e-3)
-    # ... which is not the PSNR of the pooled MSE, nor the mean of per-batch PSNRs.
-    assert abs(float(metric.result()) - psnr(clean.reshape(-1, 16), noisy.reshape(-1, 16))) > 0.5
-    metric.reset_state()
-    assert float(metric.result()) == 0.0
-
-
-def test_psnr_metric_sample_weight_and_data_range() -> None:
-    clean = np.zeros((2, 8, 8, 1), np.float32)
-    noisy = np.stack([np.full((8, 8, 1), 0.1), np.full((8, 8, 1), 0.01)]).astype(np.float32)
-    metric = PSNRMetric()
-    metric.update_state(clean, noisy, sample_weight=np.array([1.0, 3.0]))
-    assert float(metric.result()) == pytest.approx((20 + 3 * 40) / 4, abs=1e-3)
-    scaled = PSNRMetric(data_range=255.0)
-    scaled.update_state(clean * 255, noisy * 255)
-    assert float(scaled.result()) == pytest.approx(30.0, abs=1e-3)
-
-
-@pytest.mark.parametrize(
-    ("data_range", "error"), [(0, ValueError), (-3.0, ValueError), ("a", TypeError)]
-)
-def test_psnr_metric_bad_data_range(data_range: object, error: type) -> None:
-    with pytest.raises(error, match="data_range"):
-        PSNRMetric(data_range=data_range)
-
-
-def test_psnr_metric_serialization_roundtrip() -> None:
-    metric = PSNRMetric(name="val_quality", data_range=2.0)
-    config = keras.saving.serialize_keras_object(metric)
-    assert config["registered_name"] == "deepdenoise>PSNRMetric"
-    restored = keras.saving.deserialize_keras_object(config)
-    assert isinstance(restored, PSNRMetric)
-    assert restored.name == "val_quality" and restored.data_range == 2.0
-
-
-def test_psnr_metric_in_fit_and_evaluate() -> None:
-    """In model.compile: evaluate reports the mean over images of the per-image PSNR."""
-    keras.utils.set_random_seed(0)
-    rng = np.random.default_rng(0)
-    clean = rng.uniform(0.2, 0.8, size=(10, 8, 8, 1)).astype(np.float32)
-    sigmas = np.linspace(5, 75, 10)  # very different per-image PSNRs
-    noisy = np.stack(
-        [
-            add_gaussian_noise(c, s, seed=i)
-            for i, (c, s) in enumerate(zip(clean, sigmas, strict=True))
-        ]
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
     )
-    # Residual model starting at the identity, so per-image PSNRs stay far apart.
-    inputs = keras.Input((None, None, 1))
-    correction = keras.layers.Conv2D(1, 3, padding="same", kernel_initializer="zeros")(inputs)
-    outputs = keras.layers.Add()([inputs, correction])
-    model = keras.Model(inputs, outputs)
-    model.compile(optimizer="adam", loss="mse", metrics=[PSNRMetric()])
-    history = model.fit(noisy, clean, batch_size=4, epochs=2, verbose=0)
-    assert len(history.history["psnr"]) == 2
-    assert np.all(np.isfinite(history.history["psnr"]))
-    # batch_size 4 over 10 images leaves a last batch of 2: the mean must weight images,
-    # not batches.
-    results = model.evaluate(noisy, clean, batch_size=4, verbose=0, return_dict=True)
-    predictions = model.predict(noisy, batch_size=4, verbose=0)
-    expected = np.mean([psnr(c, p) for c, p in zip(clean, predictions, strict=True)])
-    assert results["psnr"] == pytest.approx(expected, abs=1e-3)
-    per_batch = np.mean(
-        [
-            np.mean(
-                [psnr(c, p) for c, p in zip(clean[i : i + 4], predictions[i : i + 4], strict=True)]
-            )
-            for i in range(0, 10, 4)
-        ]
-    )
-    assert abs(per_batch - expected) > 0.05  # the check above can tell the two apart
+    assert result.stdout.strip() == "[]", result.stdout + result.stderr
+
+
+def test_old_psnr_metric_name_warns_and_is_the_new_class() -> None:
+    from deepdenoise.train.metrics import PSNRMetric
+
+    with pytest.warns(DeprecationWarning, match=r"deepdenoise\.train\.metrics") as caught:
+        old = deepdenoise.metrics.PSNRMetric
+    assert old is PSNRMetric
+    assert caught[0].filename == __file__  # points at the caller, not at metrics.py
+    with pytest.warns(DeprecationWarning, match="PSNRMetric"):
+        from deepdenoise.metrics import PSNRMetric as imported
+    assert imported is PSNRMetric
+
+
+def test_moved_name_is_not_advertised_and_unknown_names_still_fail() -> None:
+    assert "PSNRMetric" not in deepdenoise.metrics.__all__
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # an unknown name must not warn, just fail
+        with pytest.raises(AttributeError, match="no_such_metric"):
+            deepdenoise.metrics.no_such_metric  # noqa: B018

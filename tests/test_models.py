@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -149,9 +150,19 @@ def test_size_multiple_is_needed(name):
     inputs = model_inputs(model, height + 1, width)
     try:
         output = model.predict(inputs, verbose=0)
-    except Exception:  # each backend raises its own error type
-        return
-    assert output.shape[1:3] != (height + 1, width)
+    # A wrong size fails the shape checks (ValueError) or the reshape of PixelUnshuffle
+    # (ValueError on TensorFlow, TypeError on JAX); any other error is a bug.
+    except (ValueError, TypeError) as error:
+        # Keras appends the call's arguments (their shapes too) to errors raised in a layer:
+        # judge only the error's own text.
+        message = str(error).lower().split("arguments received by")[0]
+        assert re.search(r"shape|divisible|divide", message), message
+        # ... and names the offending size: (H, W), or the values of an image or the batch.
+        n, h, w, c = (inputs[0] if isinstance(inputs, list) else inputs).shape
+        size = rf"\b{h},\s*{w}\b|\b{h * w * c}\b|\b{n * h * w * c}\b"
+        assert re.search(size, message), message
+    else:
+        assert output.shape[1:3] != (height + 1, width)
 
 
 @pytest.mark.parametrize("name", list_models())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import json
 from pathlib import Path
@@ -37,3 +38,29 @@ def test_manifest_results_copies_only_shipped_models(tmp_path, monkeypatch):
         "set12_sigma25_n_images": 12,
     }
     assert list(json.loads(manifest.read_text())["models"]) == ["tiny"]
+
+
+def test_manifest_results_uses_only_public_package_names(tmp_path, monkeypatch):
+    """The script reads and writes through weights.read_manifest/write_manifest, not privates."""
+    path = ROOT / "benchmarks/manifest_results.py"
+    private = [
+        f"{node.module}.{alias.name}"
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("deepdenoise")
+        for alias in node.names
+        if alias.name.startswith("_")
+    ]
+    assert private == []
+    updater = load_script("benchmarks/manifest_results.py")
+    manifest = tmp_path / "manifest.json"
+    manifest.write_text(json.dumps({"models": {"tiny": {"results": {}}}}))
+    monkeypatch.setattr(updater, "MANIFEST", manifest)
+    written = []
+    monkeypatch.setattr(
+        updater, "write_manifest", lambda data, where: written.append((data, where))
+    )
+    row = dict(seconds_per_image=0.1, megapixels_per_second=1.0, n_images=12, seed=0)
+    rows = [dict(row, dataset="bsd68", sigma=50.0, method="tiny", psnr=25.0, ssim=0.7)]
+    updater.write_from_csv(write_csv(rows, tmp_path / "bench.csv"))
+    assert len(written) == 1 and written[0][1] == manifest
+    assert written[0][0]["models"]["tiny"]["results"]["bsd68_sigma50_psnr"] == 25.0

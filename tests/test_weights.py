@@ -16,9 +16,15 @@ from deepdenoise.weights import (
     list_pretrained,
     load_pretrained,
     pretrained_entry,
+    read_manifest,
     register_weights,
     sha256_file,
+    write_manifest,
 )
+
+# The models the package ships: every check over the manifest must cover at least these,
+# so that an empty (or emptied) manifest fails instead of passing without checking anything.
+SHIPPED = {"ffdnet", "dncnn25"}
 
 ENTRY_KEYS = {
     "file",
@@ -66,7 +72,8 @@ def register(path: Path, manifest: Path, name: str = "tiny", **overrides) -> dic
 
 def test_shipped_manifest_is_valid_and_its_files_match():
     data = json.loads(weights.DEFAULT_MANIFEST.read_text())
-    assert isinstance(data["models"], dict) and data["models"]
+    assert isinstance(data["models"], dict)
+    checked = set()
     for name, entry in data["models"].items():
         assert ENTRY_KEYS <= set(entry), name
         assert entry["file"] == f"{name}{weights.WEIGHTS_SUFFIX}", name
@@ -76,13 +83,17 @@ def test_shipped_manifest_is_valid_and_its_files_match():
         model_table = dict(entry["recipe"]["recipe"]["model"])
         assert model_table.pop("name") == entry["architecture"], name
         assert entry["config"] == model_table, name
+        checked.add(name)
+    assert checked >= SHIPPED, f"the loop checked only {sorted(checked)}"
     assert list_pretrained() == sorted(data["models"])
     # Weights only: nothing but .weights.h5 files and the results beside the manifest.
     folder = weights.DEFAULT_MANIFEST.parent
     assert not list(folder.glob("*.keras"))
 
 
-@pytest.mark.parametrize("name", list_pretrained())
+# The union: a shipped model missing from the manifest fails here rather than vanishing
+# from the parameter list.
+@pytest.mark.parametrize("name", sorted(SHIPPED | set(list_pretrained())))
 def test_shipped_model_rebuilds_from_its_entry_and_loads(name):
     entry = pretrained_entry(name)
     model = load_pretrained(name)
@@ -152,6 +163,7 @@ def test_register_accepts_a_model_object_and_keeps_no_optimizer_state(manifest):
         handle.visit(stored.append)
     assert not [key for key in stored if "optimizer" in key]
     loaded = load_pretrained("tiny", manifest_path=manifest)
+    assert model.get_weights(), "the comparison below must compare something"
     for a, b in zip(model.get_weights(), loaded.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
 
@@ -285,3 +297,58 @@ def test_register_rejects_missing_or_unloadable_model(tmp_path, manifest):
     with pytest.raises(ValueError, match="model"):
         register(junk, manifest)
     assert not manifest.exists()
+
+
+# --- read_manifest / write_manifest ---------------------------------------------------
+
+
+def test_read_manifest_defaults_to_the_shipped_one():
+    assert read_manifest() == json.loads(weights.DEFAULT_MANIFEST.read_text())
+    assert set(read_manifest()["models"]) >= SHIPPED
+
+
+def test_read_manifest_of_a_missing_file_is_empty(tmp_path):
+    assert read_manifest(tmp_path / "nothing.json") == {"models": {}}
+    assert read_manifest(str(tmp_path / "nothing.json")) == {"models": {}}
+
+
+@pytest.mark.parametrize("text", ["{not json", '{"models": []}', "[]", '{"other": {}}'])
+def test_read_manifest_rejects_a_bad_file_and_names_it(tmp_path, text):
+    path = tmp_path / "manifest.json"
+    path.write_text(text)
+    with pytest.raises(ValueError, match=r"manifest\.json"):
+        read_manifest(path)
+
+
+def test_write_then_read_manifest_round_trips(tmp_path):
+    path = tmp_path / "new" / "folder" / "manifest.json"  # the folders are created
+    data = {"models": {"b": {"results": {"x": 1.5}}, "a": {"steps": 3}}, "note": "kept"}
+    write_manifest(data, str(path))
+    assert read_manifest(path) == data
+    text = path.read_text()
+    assert text.endswith("}\n") and text.index('"a"') < text.index('"b"')  # sorted keys
+    assert path.stat().st_mode & 0o777 == 0o644  # readable by all, like package data
+    assert sorted(p.name for p in path.parent.iterdir()) == ["manifest.json"]
+
+
+def test_write_manifest_is_atomic_on_failure(tmp_path):
+    """A value JSON cannot store fails the write and leaves the old file, and no temp file."""
+    path = tmp_path / "manifest.json"
+    write_manifest({"models": {"kept": {}}}, path)
+    before = path.read_bytes()
+    with pytest.raises(TypeError):
+        write_manifest({"models": {"new": {"results": {"psnr": object()}}}}, path)
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["manifest.json"]
+
+
+@pytest.mark.parametrize("bad", [{"tiny": {}}, {"models": []}, [("models", {})]])
+def test_write_manifest_refuses_what_read_manifest_would_reject(tmp_path, bad):
+    path = tmp_path / "manifest.json"
+    with pytest.raises(ValueError, match="'models'"):
+        write_manifest(bad, path)
+    assert not path.exists()
+
+
+def test_manifest_helpers_are_public():
+    assert {"read_manifest", "write_manifest"} <= set(weights.__all__)

@@ -1,8 +1,12 @@
 r"""Image quality metrics written from their formulas: MSE, PSNR and SSIM.
 
 The book derives these three metrics, so they are written here in NumPy from
-the formulas (and tested against ``tf.image`` and ``skimage.metrics``).
-:class:`PSNRMetric` reports PSNR during Keras training.
+the formulas (and tested against ``tf.image`` and ``skimage.metrics``). This
+module imports neither Keras nor TensorFlow. The Keras metric that reports
+PSNR during training lives beside the training code, as
+:class:`deepdenoise.train.metrics.PSNRMetric`; the old name
+``deepdenoise.metrics.PSNRMetric`` still works for one release, with a
+``DeprecationWarning``.
 
 Images are float in [0, 1] (``data_range=1``) by convention: gray (H, W) or
 channels-last (H, W, C). Metrics are computed in float64.
@@ -10,15 +14,18 @@ channels-last (H, W, C). Metrics are computed in float64.
 
 from __future__ import annotations
 
+import importlib
 import numbers
+import warnings
 
-import keras
 import numpy as np
-from keras import ops
 
 from deepdenoise._checks import check_image
 
-__all__ = ["PSNRMetric", "mse", "psnr", "ssim"]
+__all__ = ["mse", "psnr", "ssim"]
+
+# Names that moved out of this module: old name -> (new module, name there).
+_MOVED = {"PSNRMetric": ("deepdenoise.train.metrics", "PSNRMetric")}
 
 # SSIM constants of Wang et al. (2004): an 11x11 Gaussian window of standard
 # deviation 1.5 and the stabilising constants K1, K2.
@@ -267,83 +274,45 @@ def ssim(reference: np.ndarray, estimate: np.ndarray, *, data_range: float = 1.0
     return float(np.mean(per_channel))
 
 
-@keras.saving.register_keras_serializable(package="deepdenoise")
-class PSNRMetric(keras.metrics.Metric):
-    r"""Keras metric: mean over images of the per-image PSNR, in dB.
+def __getattr__(name: str) -> object:
+    """Serve the names that moved elsewhere, with a ``DeprecationWarning``.
 
-    Use it in ``model.compile(metrics=[PSNRMetric()])``. Each image of each
-    batch (the first axis) gets its own PSNR, as :func:`psnr` would give, and
-    the metric reports their mean over every image seen since the last reset
-    (an epoch, or one ``evaluate`` call), not the PSNR of the mean MSE and not
-    a mean over batches. Written with ``keras.ops`` only, so it runs under
-    every Keras backend.
+    ``deepdenoise.metrics.PSNRMetric`` is now
+    :class:`deepdenoise.train.metrics.PSNRMetric`; the old name works for one
+    release. Keras (and the training code) is imported only on that first use.
 
     Parameters
     ----------
-    name : str, optional
-        Name shown in logs and history, ``"psnr"`` by default.
-    data_range : float, optional
-        Peak value minus lowest value of the image scale (1 for [0, 1]).
-    dtype : str, optional
-        dtype of the computation and state (float32 by default).
+    name : str
+        The attribute looked up.
+
+    Returns
+    -------
+    object
+        The object under its new home.
 
     Raises
     ------
-    ValueError
-        If ``data_range <= 0``.
-
-    Notes
-    -----
-    For a stream of images :math:`(x_b, \hat x_b)` with weights :math:`s_b`
-    (``sample_weight``, 1 by default),
-
-    .. math::
-
-        \mathrm{PSNR} = \frac{1}{\sum_b s_b} \sum_b s_b\,
-                        10 \log_{10} \frac{R^2}{\mathrm{MSE}(x_b, \hat x_b)} .
-
-    An image identical to its target has infinite PSNR, and so does the mean.
+    AttributeError
+        If ``name`` is not a name of this module.
 
     Examples
     --------
-    >>> import numpy as np
-    >>> metric = PSNRMetric()
-    >>> metric.update_state(np.zeros((2, 4, 4, 1)), np.full((2, 4, 4, 1), 0.1))
-    >>> metric.update_state(np.zeros((1, 4, 4, 1)), np.full((1, 4, 4, 1), 0.01))
-    >>> round(float(metric.result()), 4)  # (20 + 20 + 40) / 3
-    26.6667
+    >>> import warnings
+    >>> import deepdenoise.metrics
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     cls = deepdenoise.metrics.PSNRMetric
+    >>> cls.__module__, caught[0].category.__name__
+    ('deepdenoise.train.metrics', 'DeprecationWarning')
     """
-
-    def __init__(
-        self, name: str = "psnr", *, data_range: float = 1.0, dtype: str | None = None
-    ) -> None:
-        super().__init__(name=name, dtype=dtype)
-        self.data_range = _check_data_range(data_range)
-        self.total = self.add_variable(shape=(), initializer="zeros", name="total")
-        self.count = self.add_variable(shape=(), initializer="zeros", name="count")
-
-    def update_state(self, y_true, y_pred, sample_weight=None) -> None:
-        """Add the per-image PSNR of a batch (first axis = images)."""
-        y_true = ops.cast(ops.convert_to_tensor(y_true), self.dtype)
-        y_pred = ops.cast(ops.convert_to_tensor(y_pred), self.dtype)
-        axes = tuple(range(1, len(y_true.shape)))
-        per_image_mse = ops.mean(ops.square(y_true - y_pred), axis=axes)
-        values = 10.0 * ops.log10(self.data_range**2 / per_image_mse)
-        if sample_weight is None:
-            weights = ops.ones_like(values)
-        else:
-            weights = ops.cast(ops.convert_to_tensor(sample_weight), self.dtype)
-            if len(weights.shape) == 0:
-                weights = ops.broadcast_to(weights, ops.shape(values))
-            else:  # one weight per image; extra axes (per-pixel weights) are averaged
-                weights = ops.mean(ops.reshape(weights, (ops.shape(values)[0], -1)), axis=1)
-        self.total.assign_add(ops.sum(values * weights))
-        self.count.assign_add(ops.sum(weights))
-
-    def result(self):
-        """Mean PSNR over the images seen (0 before any update)."""
-        return ops.divide_no_nan(self.total, self.count)
-
-    def get_config(self) -> dict:
-        """Return the config; ``PSNRMetric.from_config`` rebuilds the metric."""
-        return {**super().get_config(), "data_range": self.data_range}
+    if name in _MOVED:
+        module, new_name = _MOVED[name]
+        warnings.warn(
+            f"deepdenoise.metrics.{name} is deprecated and will be removed in the next "
+            f"release; import it from its new home: from {module} import {new_name}",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return getattr(importlib.import_module(module), new_name)
+    raise AttributeError(f"module 'deepdenoise.metrics' has no attribute {name!r}")

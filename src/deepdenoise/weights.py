@@ -16,7 +16,8 @@ file stores layer configs that an older Keras cannot read) and on either
 backend, TensorFlow or JAX.
 
 Training code calls :func:`register_weights`; readers call
-:func:`load_pretrained`.
+:func:`load_pretrained`; scripts that update the recorded results use
+:func:`read_manifest` and :func:`write_manifest`.
 """
 
 from __future__ import annotations
@@ -42,8 +43,10 @@ __all__ = [
     "load_pretrained",
     "load_weights_strict",
     "pretrained_entry",
+    "read_manifest",
     "register_weights",
     "sha256_file",
+    "write_manifest",
 ]
 
 DEFAULT_MANIFEST = Path(__file__).resolve().parent / "weights" / "manifest.json"
@@ -81,7 +84,41 @@ def sha256_file(path: str | os.PathLike[str]) -> str:
     return digest.hexdigest()
 
 
-def _read_manifest(manifest_path: Path) -> dict[str, Any]:
+def read_manifest(path: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+    """Read a weights manifest (or a results file of the same layout).
+
+    Parameters
+    ----------
+    path : str or path-like, optional
+        The manifest to read; the one shipped with the package
+        (:data:`DEFAULT_MANIFEST`) by default.
+
+    Returns
+    -------
+    dict
+        The parsed JSON, an object whose ``"models"`` object maps each name
+        to its entry. ``{"models": {}}`` when the file does not exist yet.
+
+    Raises
+    ------
+    ValueError
+        If the file is not valid JSON, or does not hold an object with a
+        ``"models"`` object (the message names the file).
+
+    See Also
+    --------
+    write_manifest : Write it back, atomically.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> read_manifest(folder / "missing.json")
+    {'models': {}}
+    >>> "models" in read_manifest()
+    True
+    """
+    manifest_path = Path(path) if path is not None else DEFAULT_MANIFEST
     try:
         text = manifest_path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -95,8 +132,55 @@ def _read_manifest(manifest_path: Path) -> dict[str, Any]:
     return manifest
 
 
-def _write_manifest(manifest_path: Path, manifest: Mapping[str, Any]) -> None:
-    """Write JSON to a temporary file in the same folder, then rename it into place."""
+def write_manifest(
+    manifest: Mapping[str, Any], path: str | os.PathLike[str] | None = None
+) -> None:
+    """Write a weights manifest atomically: to a temporary file, then renamed into place.
+
+    Parameters
+    ----------
+    manifest : mapping
+        An object with a ``"models"`` mapping, as :func:`read_manifest`
+        returns it; it must be JSON-serialisable.
+    path : str or path-like, optional
+        The file to write (its folder is created if needed); the manifest
+        shipped with the package (:data:`DEFAULT_MANIFEST`) by default.
+
+    Raises
+    ------
+    ValueError
+        If ``manifest`` is not a mapping with a ``"models"`` mapping.
+    TypeError
+        If ``manifest`` holds a value that JSON cannot store; the file on
+        disk is then left as it was.
+
+    See Also
+    --------
+    read_manifest : Read it.
+
+    Notes
+    -----
+    The JSON is written with sorted keys and an indent of 2 into a
+    temporary file in the same folder, made readable by all (like any
+    installed package file), and renamed over ``path`` with
+    :func:`os.replace`. A reader therefore sees the old file or the new
+    one, never a half-written file, even if the writer is interrupted.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "weights" / "manifest.json"
+    >>> write_manifest({"models": {"tiny": {"results": {"set12_sigma25_psnr": 30.1}}}}, path)
+    >>> read_manifest(path)["models"]["tiny"]["results"]
+    {'set12_sigma25_psnr': 30.1}
+    >>> write_manifest({"tiny": {}}, path)
+    Traceback (most recent call last):
+    ...
+    ValueError: manifest must be a mapping with a 'models' mapping, got {'tiny': {}}
+    """
+    if not isinstance(manifest, Mapping) or not isinstance(manifest.get("models"), Mapping):
+        raise ValueError(f"manifest must be a mapping with a 'models' mapping, got {manifest!r}")
+    manifest_path = Path(path) if path is not None else DEFAULT_MANIFEST
     manifest_path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=manifest_path.parent, prefix=".manifest-", suffix=".tmp")
     try:
@@ -142,7 +226,7 @@ def list_pretrained(*, manifest_path: str | os.PathLike[str] | None = None) -> l
     True
     """
     manifest, _ = _paths(manifest_path, None)
-    return sorted(_read_manifest(manifest)["models"])
+    return sorted(read_manifest(manifest)["models"])
 
 
 def pretrained_entry(
@@ -178,7 +262,7 @@ def pretrained_entry(
     ValueError: name must be one of the pretrained models [...], got 'no-such-model'
     """
     manifest, _ = _paths(manifest_path, None)
-    models = _read_manifest(manifest)["models"]
+    models = read_manifest(manifest)["models"]
     if name not in models:
         raise ValueError(
             f"name must be one of the pretrained models {sorted(models)}, got {name!r}"
@@ -490,7 +574,7 @@ def register_weights(
         ) from error
 
     manifest_file, folder = _paths(manifest_path, weights_dir)
-    manifest = _read_manifest(manifest_file)
+    manifest = read_manifest(manifest_file)
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{name}{WEIGHTS_SUFFIX}"
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}-", suffix=WEIGHTS_SUFFIX)
@@ -519,5 +603,5 @@ def register_weights(
     if training is not None:
         entry["training"] = training
     manifest["models"][name] = entry
-    _write_manifest(manifest_file, manifest)
+    write_manifest(manifest, manifest_file)
     return json.loads(json.dumps(entry))

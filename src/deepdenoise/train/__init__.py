@@ -16,6 +16,7 @@ from __future__ import annotations
 import importlib
 
 from deepdenoise.train.fit import SCHEDULES, backed_up_epoch, fit, make_schedule, read_history
+from deepdenoise.train.metrics import PSNRMetric
 from deepdenoise.train.recipe import (
     TEST_SETS,
     TRAINING_SETS,
@@ -33,6 +34,7 @@ __all__ = [
     "SCHEDULES",
     "TEST_SETS",
     "TRAINING_SETS",
+    "PSNRMetric",
     "Recipe",
     "TrainOptions",
     "TrainingPlan",

@@ -22,7 +22,7 @@ import keras
 import numpy as np
 
 from deepdenoise._checks import check_positive_int
-from deepdenoise.metrics import PSNRMetric
+from deepdenoise.train.metrics import PSNRMetric
 
 __all__ = ["SCHEDULES", "backed_up_epoch", "fit", "make_schedule", "read_history"]
 
