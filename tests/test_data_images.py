@@ -290,3 +290,81 @@ def test_load_folder_names_the_bad_file(tmp_path, rng):
         warnings.simplefilter("error")
         with pytest.raises(ValueError, match=r"b\.png"):
             load_folder(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("name", "levels", "expected"),
+    [
+        ("gray8.png", np.zeros((3, 5), np.uint8), (5, 3, 8, 0)),
+        ("gray16.png", np.zeros((3, 5), np.uint16), (5, 3, 16, 0)),
+        ("rgb8.png", np.zeros((3, 5, 3), np.uint8), (5, 3, 8, 2)),
+        ("rgb16.png", np.zeros((3, 5, 3), np.uint16), (5, 3, 16, 2)),
+    ],
+)
+def test_png_header_and_bit_depth(tmp_path, name, levels, expected):
+    path = save_image(tmp_path / name, levels)
+    header = images_module.png_header(path)
+    assert tuple(header) == expected
+    assert (header.width, header.height) == (5, 3)
+    assert images_module.image_bit_depth(path) == expected[2]
+
+
+@pytest.mark.parametrize(
+    ("name", "levels", "expected"),
+    [
+        ("a.tif", np.zeros((3, 5), np.uint8), 8),
+        ("a.tiff", np.zeros((3, 5, 3), np.uint16), 16),
+        ("a.jpg", np.zeros((3, 5), np.uint8), 8),
+    ],
+)
+def test_bit_depth_of_other_files(tmp_path, name, levels, expected):
+    path = save_image(tmp_path / name, levels)
+    assert images_module.png_header(path) is None
+    assert images_module.image_bit_depth(path) == expected
+
+
+@pytest.mark.parametrize("name", ["junk.png", "junk.tif", "short.png"])
+def test_bit_depth_of_an_unreadable_file_is_8(tmp_path, name):
+    path = tmp_path / name
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" if name == "short.png" else b"not an image")
+    assert images_module.png_header(path) is None
+    assert images_module.image_bit_depth(path) == 8
+    assert images_module.image_bit_depth(tmp_path / "missing.png") == 8
+
+
+def test_float_tiff_counts_as_16_bit(tmp_path):
+    path = tmp_path / "float.tif"
+    tifffile.imwrite(path, np.zeros((3, 5), np.float32))
+    assert images_module.image_bit_depth(path) == 16
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
+def test_unit_float_conversion_round_trips_every_level(dtype):
+    from deepdenoise._dtypes import INTEGER_MAX, from_unit_float, to_unit_float
+
+    top = INTEGER_MAX[np.dtype(dtype)]
+    levels = np.arange(top + 1).astype(dtype)
+    scaled = to_unit_float(levels)
+    assert scaled.dtype == np.float32
+    np.testing.assert_array_equal(scaled, levels.astype(np.float32) / np.float32(top))
+    np.testing.assert_array_equal(from_unit_float(scaled, dtype), levels)
+
+
+def test_from_unit_float_clips_rounds_and_refuses_other_types():
+    from deepdenoise._dtypes import from_unit_float, to_unit_float
+
+    values = np.array([-0.5, 0.0, 0.5 / 255, 1.5 / 255, 1.0, 2.0])
+    np.testing.assert_array_equal(from_unit_float(values, np.uint8), [0, 0, 0, 2, 255, 255])
+    floats = np.ones(3, np.float32)
+    assert to_unit_float(floats) is floats  # no copy
+    with pytest.raises(ValueError, match="uint8 or uint16"):
+        from_unit_float(values, np.int32)
+
+
+@pytest.mark.parametrize("dtype", [np.int32, np.int64, np.uint32])
+def test_ambiguous_integer_images_are_a_type_error_and_a_value_error(tmp_path, dtype):
+    from deepdenoise._checks import ArgumentTypeError
+
+    with pytest.raises(ArgumentTypeError, match="ambiguous"):
+        save_image(tmp_path / "x.png", np.zeros((2, 2), dtype))
+    assert not list(tmp_path.iterdir())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import hashlib
 import json
 from pathlib import Path
@@ -191,6 +192,13 @@ def test_init_weights_are_the_start(tmp_path: Path) -> None:
 def test_bad_options_are_named(options: dict[str, Any], match: str) -> None:
     with pytest.raises(ValueError, match=match):
         TrainOptions(**options)
+
+
+def test_numpy_numbers_become_plain_numbers_for_the_run_log() -> None:
+    options = TrainOptions(batch_size=np.int64(8), max_steps=np.int32(4), workers=np.int64(2))
+    values = (options.batch_size, options.max_steps, options.workers)
+    assert values == (8, 4, 2) and all(type(v) is int for v in values)
+    assert json.loads(json.dumps(dataclasses.asdict(options)))["batch_size"] == 8
 
 
 def test_time_budget_stops_cleanly_and_the_run_goes_on(tmp_path: Path) -> None:

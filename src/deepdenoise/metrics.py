@@ -15,12 +15,11 @@ channels-last (H, W, C). Metrics are computed in float64.
 from __future__ import annotations
 
 import importlib
-import numbers
 import warnings
 
 import numpy as np
 
-from deepdenoise._checks import check_image
+from deepdenoise._checks import check_image, check_positive_number
 
 __all__ = ["mse", "psnr", "ssim"]
 
@@ -51,15 +50,6 @@ def _check_pair(reference: object, estimate: object) -> tuple[np.ndarray, np.nda
             f"got reference {ref.shape} and estimate {est.shape}"
         )
     return ref, est
-
-
-def _check_data_range(data_range: object) -> float:
-    if isinstance(data_range, bool) or not isinstance(data_range, numbers.Real):
-        raise TypeError(f"data_range must be a positive real number, got {data_range!r}")
-    value = float(data_range)
-    if not (np.isfinite(value) and value > 0):
-        raise ValueError(f"data_range must be a finite number > 0, got {data_range!r}")
-    return value
 
 
 def mse(reference: np.ndarray, estimate: np.ndarray) -> float:
@@ -154,7 +144,7 @@ def psnr(reference: np.ndarray, estimate: np.ndarray, *, data_range: float = 1.0
     >>> psnr(np.ones((4, 4)), np.ones((4, 4)))
     inf
     """
-    data_range = _check_data_range(data_range)
+    data_range = check_positive_number(data_range, "data_range")
     error = mse(reference, estimate)
     if error == 0.0:
         return float("inf")
@@ -259,7 +249,7 @@ def ssim(reference: np.ndarray, estimate: np.ndarray, *, data_range: float = 1.0
     >>> bool(ssim(image, image + 0.1 * np.eye(16)) < 1.0)
     True
     """
-    data_range = _check_data_range(data_range)
+    data_range = check_positive_number(data_range, "data_range")
     ref, est = _check_pair(reference, estimate)
     if min(ref.shape[:2]) < SSIM_WINDOW:
         raise ValueError(

@@ -17,11 +17,17 @@ Training batches get their noise from :func:`add_gaussian_noise` too, through
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
-from deepdenoise._checks import as_generator, check_image, check_sigma
+from deepdenoise._checks import (
+    ArgumentTypeError,
+    as_generator,
+    check_fraction,
+    check_image,
+    check_positive_number,
+    check_sigma,
+)
+from deepdenoise._dtypes import from_unit_float, to_unit_float
 
 __all__ = [
     "add_gaussian_noise",
@@ -47,31 +53,11 @@ def _check_float_image(
     """
     dtype = np.asarray(image).dtype
     if np.issubdtype(dtype, np.integer) or np.issubdtype(dtype, np.bool_):
-        raise TypeError(
+        raise ArgumentTypeError(
             f"{name} must be a float array in [0, 1], got dtype {dtype}; "
             "convert 8-bit images with skimage.util.img_as_float32"
         )
     return check_image(image, name, ndims=ndims)
-
-
-def _check_fraction(value: object, name: str) -> float:
-    """Validate a real number in [0, 1] (a probability or a fraction)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number in [0, 1], got {value!r}")
-    result = float(value)
-    if not 0.0 <= result <= 1.0:  # also rejects NaN
-        raise ValueError(f"{name} must lie in [0, 1], got {value!r}")
-    return result
-
-
-def _check_peak(peak: object, name: str = "peak") -> float:
-    """Validate a Poisson peak: a finite real number > 0."""
-    if isinstance(peak, bool) or not isinstance(peak, numbers.Real):
-        raise TypeError(f"{name} must be a positive real number, got {peak!r}")
-    result = float(peak)
-    if not (np.isfinite(result) and result > 0):
-        raise ValueError(f"{name} must be a finite number > 0, got {peak!r}")
-    return result
 
 
 def _check_non_negative(image: np.ndarray, name: str) -> None:
@@ -214,8 +200,7 @@ def quantize(image: np.ndarray, bits: int = 8) -> np.ndarray:
     values = np.asarray(image, dtype=np.float64)
     if not np.isfinite(values).all():
         raise ValueError("image holds NaN or inf values")
-    top = 2.0**bits - 1
-    return (np.rint(np.clip(values, 0.0, 1.0) * top) / top).astype(np.float32)
+    return to_unit_float(from_unit_float(values, np.uint8 if bits == 8 else np.uint16))
 
 
 def add_poisson_noise(
@@ -278,7 +263,7 @@ def add_poisson_noise(
     True
     """
     image = _check_float_image(image)
-    peak = _check_peak(peak, "peak")
+    peak = check_positive_number(peak, "peak")
     _check_non_negative(image, "image")
     rng = as_generator(seed)
     counts = rng.poisson(image.astype(np.float64) * peak)
@@ -348,7 +333,7 @@ def add_poisson_gaussian_noise(
     True
     """
     image = _check_float_image(image)
-    peak = _check_peak(peak, "peak")
+    peak = check_positive_number(peak, "peak")
     sigma = check_sigma(sigma, "sigma")
     _check_non_negative(image, "image")
     rng = as_generator(seed)
@@ -419,8 +404,8 @@ def add_salt_and_pepper_noise(
     (True, {0.0, 1.0})
     """
     image = _check_float_image(image)
-    amount = _check_fraction(amount, "amount")
-    salt_vs_pepper = _check_fraction(salt_vs_pepper, "salt_vs_pepper")
+    amount = check_fraction(amount, "amount")
+    salt_vs_pepper = check_fraction(salt_vs_pepper, "salt_vs_pepper")
     rng = as_generator(seed)
     hit = rng.random(image.shape) < amount
     salt = rng.random(image.shape) < salt_vs_pepper

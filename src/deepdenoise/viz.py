@@ -34,6 +34,14 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from deepdenoise import metrics
+from deepdenoise._checks import (
+    ArgumentTypeError,
+    check_image,
+    check_positive_int,
+    check_positive_number,
+    check_sigma,
+)
+from deepdenoise._dtypes import INTEGER_MAX, to_unit_float
 
 __all__ = [
     "add_zoom_inset",
@@ -50,26 +58,22 @@ Box = tuple[int, int, int, int]
 _PANEL_INCHES = 3.2
 _ZOOM_COLOR = "#ffd000"
 _LOCATIONS = ("lower left", "lower right", "upper left", "upper right")
-_INTEGER_MAX = {np.dtype(np.uint8): 255.0, np.dtype(np.uint16): 65535.0}
 
 
 def _as_image(image: object, name: str) -> np.ndarray:
     """Validate an image; return float32 on the [0, 1] scale, (H, W) or (H, W, 3)."""
     array = np.asarray(image)
-    if array.dtype in _INTEGER_MAX:
-        array = array.astype(np.float32) / np.float32(_INTEGER_MAX[array.dtype])
+    if array.dtype in INTEGER_MAX:
+        array = to_unit_float(array)
     elif not (np.issubdtype(array.dtype, np.floating) or array.dtype == bool):
-        raise TypeError(f"{name} must be a float, uint8 or uint16 image, got dtype {array.dtype}")
+        raise ArgumentTypeError(
+            f"{name} must be a float, uint8 or uint16 image, got dtype {array.dtype}"
+        )
     if array.ndim == 3 and array.shape[-1] == 1:
         array = array[..., 0]
     if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[-1] != 3):
         raise ValueError(f"{name} must be (H, W), (H, W, 1) or (H, W, 3), got {array.shape}")
-    if array.size == 0:
-        raise ValueError(f"{name} must not be empty, got shape {array.shape}")
-    array = array.astype(np.float32, copy=False)
-    if not np.all(np.isfinite(array)):
-        raise ValueError(f"{name} contains NaN or infinite values")
-    return array
+    return check_image(array, name)  # not empty, float32, finite
 
 
 def _check_same_shape(reference: np.ndarray, image: np.ndarray, name: str) -> None:
@@ -80,12 +84,13 @@ def _check_same_shape(reference: np.ndarray, image: np.ndarray, name: str) -> No
 
 
 def _check_box(box: object, shape: tuple[int, ...], name: str) -> Box:
-    if (
-        not isinstance(box, Sequence)
-        or len(box) != 4
-        or not all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in box)
+    expected = f"{name} must be (top, left, height, width) in pixels, got {box!r}"
+    if not isinstance(box, Sequence) or not all(
+        isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in box
     ):
-        raise ValueError(f"{name} must be (top, left, height, width) in pixels, got {box!r}")
+        raise ArgumentTypeError(expected)
+    if len(box) != 4:
+        raise ValueError(expected)
     top, left, height, width = (int(v) for v in box)
     if top < 0 or left < 0 or height < 1 or width < 1:
         raise ValueError(f"{name} must have top, left >= 0 and a positive size, got {box!r}")
@@ -197,8 +202,7 @@ def show_grid(
         )
     if ncols is None:
         ncols = min(len(images), 6)
-    if isinstance(ncols, bool) or not isinstance(ncols, numbers.Integral) or ncols < 1:
-        raise ValueError(f"ncols must be a positive integer, got {ncols!r}")
+    ncols = check_positive_int(ncols, "ncols")
     nrows = math.ceil(len(images) / ncols)
     fig = Figure(figsize=(_PANEL_INCHES * ncols, _PANEL_INCHES * nrows), layout="constrained")
     for index, image in enumerate(images):
@@ -256,7 +260,9 @@ def add_zoom_inset(
     region = _check_box(box, data.shape, "box")
     if loc not in _LOCATIONS:
         raise ValueError(f"loc must be one of {_LOCATIONS}, got {loc!r}")
-    if not isinstance(size, numbers.Real) or not 0 < size <= 0.6:
+    if isinstance(size, bool) or not isinstance(size, numbers.Real):
+        raise ArgumentTypeError(f"size must be a fraction in (0, 0.6], got {size!r}")
+    if not 0 < size <= 0.6:
         raise ValueError(f"size must be a fraction in (0, 0.6], got {size!r}")
     x0 = 0.02 if loc.endswith("left") else 0.98 - size
     y0 = 0.02 if loc.startswith("lower") else 0.98 - size
@@ -410,8 +416,8 @@ def plot_error_map(
     if vmax is None:
         top = float(np.percentile(np.concatenate([e.ravel() for e in errors.values()]), 99.5))
         vmax = top if top > 0 else 1.0
-    elif not isinstance(vmax, numbers.Real) or not vmax > 0:
-        raise ValueError(f"vmax must be a positive number, got {vmax!r}")
+    else:
+        vmax = check_positive_number(vmax, "vmax")
     ncols = len(errors)
     fig = Figure(figsize=(_PANEL_INCHES * ncols + 0.8, _PANEL_INCHES + 0.4), layout="constrained")
     axes = [fig.add_subplot(1, ncols, i + 1) for i in range(ncols)]
@@ -437,7 +443,7 @@ def _curves_from(history: object) -> dict[str, np.ndarray]:
     elif isinstance(history, Mapping):
         data = dict(history)
     else:
-        raise TypeError(
+        raise ArgumentTypeError(
             "history must be a keras History or a mapping of name to a sequence of values, "
             f"got {type(history).__name__}"
         )
@@ -575,8 +581,6 @@ def plot_noise_histogram(
     >>> fig.axes[0].get_xlabel()
     'noise value (0-255 scale)'
     """
-    from deepdenoise._checks import check_positive_int, check_sigma
-
     truth = _as_image(clean, "clean")
     data = _as_image(noisy, "noisy")
     _check_same_shape(truth, data, "noisy")

@@ -22,18 +22,19 @@ Training code calls :func:`register_weights`; readers call
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import platform
 import re
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import keras
 import numpy as np
+
+from deepdenoise._checks import check_non_negative_int, check_positive_number
+from deepdenoise._io import atomic_path, atomic_write, sha256_file
 
 __all__ = [
     "DEFAULT_MANIFEST",
@@ -54,34 +55,6 @@ WEIGHTS_SUFFIX = ".weights.h5"
 """The suffix of a weights-only file, as ``keras.Model.save_weights`` requires it."""
 _FILE_MODE = 0o644  # readable by all, like any installed package file
 _NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-
-
-def sha256_file(path: str | os.PathLike[str]) -> str:
-    """Return the hex sha256 digest of a file, read in 1 MiB chunks.
-
-    Parameters
-    ----------
-    path : str or path-like
-        The file.
-
-    Returns
-    -------
-    str
-        64 hexadecimal characters.
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> path = pathlib.Path(tempfile.mkdtemp()) / "empty"
-    >>> _ = path.write_bytes(b"")
-    >>> sha256_file(path)[:16]
-    'e3b0c44298fc1c14'
-    """
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def read_manifest(path: str | os.PathLike[str] | None = None) -> dict[str, Any]:
@@ -181,17 +154,9 @@ def write_manifest(
     if not isinstance(manifest, Mapping) or not isinstance(manifest.get("models"), Mapping):
         raise ValueError(f"manifest must be a mapping with a 'models' mapping, got {manifest!r}")
     manifest_path = Path(path) if path is not None else DEFAULT_MANIFEST
+    text = json.dumps(manifest, indent=2, sort_keys=True) + "\n"  # fails before any write
     manifest_path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=manifest_path.parent, prefix=".manifest-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(manifest, handle, indent=2, sort_keys=True)
-            handle.write("\n")
-        os.chmod(tmp, _FILE_MODE)  # mkstemp makes it private; the manifest is package data
-        os.replace(tmp, manifest_path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(manifest_path, text, mode=_FILE_MODE)  # package data: readable by all
 
 
 def _paths(
@@ -537,12 +502,8 @@ def register_weights(
             f"name must be letters, digits, '_', '-' or '.', starting with a letter or digit, "
             f"got {name!r}"
         )
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
-        raise ValueError(f"steps must be a non-negative integer, got {steps!r}")
-    if isinstance(wall_time_s, bool) or not isinstance(wall_time_s, int | float):
-        raise ValueError(f"wall_time_s must be a number of seconds, got {wall_time_s!r}")
-    if not wall_time_s >= 0:
-        raise ValueError(f"wall_time_s must be non-negative, got {wall_time_s!r}")
+    steps = check_non_negative_int(steps, "steps")
+    wall_time_s = check_positive_number(wall_time_s, "wall_time_s", allow_zero=True)
     if not isinstance(config, Mapping):
         raise ValueError(f"config must be a mapping of builder arguments, got {config!r}")
     try:
@@ -577,15 +538,8 @@ def register_weights(
     manifest = read_manifest(manifest_file)
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{name}{WEIGHTS_SUFFIX}"
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}-", suffix=WEIGHTS_SUFFIX)
-    os.close(fd)
-    try:
-        rebuilt.save_weights(tmp)
-        os.chmod(tmp, _FILE_MODE)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(target, suffix=WEIGHTS_SUFFIX, mode=_FILE_MODE) as temporary:
+        rebuilt.save_weights(str(temporary))
 
     entry = {
         "file": target.name,

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from deepdenoise._checks import check_positive_int, check_sigma
+from deepdenoise._checks import ArgumentTypeError, check_positive_int, check_sigma
 from deepdenoise.denoisers import (
     Denoiser,
     denoiser_from_function,
@@ -66,7 +66,7 @@ def _as_denoiser(item: object, options: dict[str, Any]) -> Denoiser:
             return denoiser_from_model(label, target, **options)
         if callable(target):
             return denoiser_from_function(label, target)
-    raise TypeError(
+    raise ArgumentTypeError(
         "methods must hold names, Denoiser objects or (label, fn or keras.Model) pairs, "
         f"got {item!r}"
     )
@@ -81,7 +81,9 @@ def _as_list(value: object, name: str) -> list[Any]:
     try:
         items = list(value)  # type: ignore[call-overload]
     except TypeError:
-        raise TypeError(f"{name} must be a value or a sequence of values, got {value!r}") from None
+        raise ArgumentTypeError(
+            f"{name} must be a value or a sequence of values, got {value!r}"
+        ) from None
     if not items:
         raise ValueError(f"{name} must not be empty")
     return items
@@ -258,7 +260,7 @@ def run_benchmark(
     from deepdenoise.noise import add_gaussian_noise
 
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
-        raise TypeError(f"seed must be an int, got {seed!r}")
+        raise ArgumentTypeError(f"seed must be an int, got {seed!r}")
     if max_images is not None:
         max_images = check_positive_int(max_images, "max_images")
     sigma_values = [check_sigma(value, "sigmas") for value in _as_list(sigmas, "sigmas")]

@@ -19,13 +19,14 @@ Examples
 from __future__ import annotations
 
 import csv
+import io
 import math
 import os
-import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from deepdenoise._io import atomic_write
 from deepdenoise.bench.protocol import FIELDS
 
 __all__ = ["read_csv", "to_markdown", "write_csv"]
@@ -79,23 +80,14 @@ def write_csv(rows: Iterable[dict[str, Any]], path: str | os.PathLike[str]) -> P
     columns = [*FIELDS, *extra]
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", newline="", encoding="utf-8") as handle:
-            writer = csv.DictWriter(handle, fieldnames=columns, restval="")
-            writer.writeheader()
-            for row in rows:
-                writer.writerow(
-                    {
-                        key: repr(value) if isinstance(value, float) else value
-                        for key, value in row.items()
-                    }
-                )
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
+    text = io.StringIO()  # csv ends rows with "\r\n" itself, as in a file opened with newline=""
+    writer = csv.DictWriter(text, fieldnames=columns, restval="")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow(
+            {key: repr(value) if isinstance(value, float) else value for key, value in row.items()}
+        )
+    return atomic_write(target, text.getvalue())
 
 
 def read_csv(path: str | os.PathLike[str]) -> list[dict[str, Any]]:

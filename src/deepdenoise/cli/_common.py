@@ -11,7 +11,6 @@ Examples
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 
 __all__ = [
@@ -70,24 +69,22 @@ def sigma_list(text: str) -> list[float]:
 
 def positive_int(text: str) -> int:
     """Argument type: an integer > 0."""
+    from deepdenoise._checks import check_positive_int
+
     try:
-        value = int(text)
+        return check_positive_int(int(text), "value")
     except ValueError:
-        value = 0
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return value
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
 
 
 def positive_float(text: str) -> float:
     """Argument type: a finite number > 0."""
+    from deepdenoise._checks import check_positive_number
+
     try:
-        value = float(text)
+        return check_positive_number(float(text), "value")
     except ValueError:
-        value = float("nan")
-    if not (math.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}")
-    return value
+        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}") from None
 
 
 def non_negative_int(text: str) -> int:

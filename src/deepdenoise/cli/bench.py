@@ -14,7 +14,6 @@ Examples
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 from typing import Any
 
@@ -98,6 +97,7 @@ def run(args: argparse.Namespace) -> int:
     """Run ``deepdenoise bench``; return the exit status."""
     # Looked up on the package at call time, so tests can replace them there.
     from deepdenoise import bench
+    from deepdenoise._io import atomic_write
 
     try:
         rows = bench.run_benchmark(
@@ -116,9 +116,7 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     csv_path = bench.write_csv(rows, out / "benchmark.csv")
     md_path = out / "benchmark.md"
-    tmp = md_path.with_name(f".{md_path.name}.tmp")
-    tmp.write_text(markdown, encoding="utf-8")
-    os.replace(tmp, md_path)
+    atomic_write(md_path, markdown)
     print(markdown)
     print(f"wrote {csv_path} and {md_path}")
     return 0

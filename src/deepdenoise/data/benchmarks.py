@@ -23,13 +23,13 @@ DnCNN (Zhang et al., 2017) and BSDS (Martin et al., 2001).
 from __future__ import annotations
 
 import functools
-import hashlib
 import os
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
 
+from deepdenoise._io import sha256_file
 from deepdenoise.data.images import load_image
 
 __all__ = ["BENCHMARKS", "UPSTREAM_URL", "benchmark", "benchmark_paths"]
@@ -67,10 +67,11 @@ def _check_name(name: object) -> str:
 
 
 def _sha256(path: Path) -> str:
+    """:func:`~deepdenoise._io.sha256_file`, computed once per file version in a process."""
     stat = path.stat()
     key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
     if key not in _VERIFIED:
-        _VERIFIED[key] = hashlib.sha256(path.read_bytes()).hexdigest()
+        _VERIFIED[key] = sha256_file(path)
     return _VERIFIED[key]
 
 

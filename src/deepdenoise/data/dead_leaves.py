@@ -14,7 +14,12 @@ import numbers
 
 import numpy as np
 
-from deepdenoise._checks import as_generator
+from deepdenoise._checks import (
+    ArgumentTypeError,
+    as_generator,
+    check_positive_int,
+    check_positive_number,
+)
 
 __all__ = ["dead_leaves"]
 
@@ -23,23 +28,18 @@ _CHUNK = 1024  # disks drawn per batch of random numbers
 
 def _check_size(size: object) -> tuple[int, int]:
     if isinstance(size, numbers.Integral) and not isinstance(size, bool):
-        size = (size, size)
+        side = check_positive_int(size, "size")
+        return side, side
+    expected = f"size must be an int or a (height, width) pair, got {size!r}"
+    height: object
+    width: object
     try:
         height, width = size  # type: ignore[misc]
-    except (TypeError, ValueError):
-        raise ValueError(f"size must be an int or a (height, width) pair, got {size!r}") from None
-    for value in (height, width):
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
-            raise ValueError(f"size must hold positive integers, got {size!r}")
-    return int(height), int(width)
-
-
-def _check_positive(value: object, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value > 0:
-        raise ValueError(f"{name} must be a positive number, got {value!r}")
-    if not np.isfinite(float(value)):
-        raise ValueError(f"{name} must be finite, got {value!r}")
-    return float(value)
+    except TypeError:
+        raise ArgumentTypeError(expected) from None
+    except ValueError:
+        raise ValueError(expected) from None
+    return check_positive_int(height, "size[0]"), check_positive_int(width, "size[1]")
 
 
 def _power_law_radii(uniform: np.ndarray, r_min: float, r_max: float, alpha: float) -> np.ndarray:
@@ -130,15 +130,12 @@ def dead_leaves(
     (4, 48, 48)
     """
     height, width = _check_size(size)
-    r_min = _check_positive(r_min, "r_min")
-    r_max = float(max(height, width)) if r_max is None else _check_positive(r_max, "r_max")
+    r_min = check_positive_number(r_min, "r_min")
+    r_max = float(max(height, width)) if r_max is None else check_positive_number(r_max, "r_max")
     if r_max < r_min:
         raise ValueError(f"r_max must be at least r_min={r_min:g}, got {r_max:g}")
-    alpha = _check_positive(alpha, "alpha")
-    if isinstance(max_shapes, bool) or not isinstance(max_shapes, numbers.Integral):
-        raise ValueError(f"max_shapes must be a positive integer, got {max_shapes!r}")
-    if max_shapes <= 0:
-        raise ValueError(f"max_shapes must be a positive integer, got {max_shapes!r}")
+    alpha = check_positive_number(alpha, "alpha")
+    max_shapes = check_positive_int(max_shapes, "max_shapes")
     rng = as_generator(seed)
 
     image = np.zeros((height, width), np.float32)

@@ -21,17 +21,27 @@ from __future__ import annotations
 
 import io
 import os
-import secrets
 import warnings
 from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 import numpy as np
 
-from deepdenoise._checks import check_image
+from deepdenoise._checks import ArgumentTypeError, check_image
+from deepdenoise._dtypes import INTEGER_MAX, from_unit_float, to_unit_float
+from deepdenoise._io import atomic_path
 
-__all__ = ["IMAGE_SUFFIXES", "list_image_files", "load_folder", "load_image", "save_image"]
+__all__ = [
+    "IMAGE_SUFFIXES",
+    "PngHeader",
+    "image_bit_depth",
+    "list_image_files",
+    "load_folder",
+    "load_image",
+    "png_header",
+    "save_image",
+]
 
 #: File name endings (lower case) that :func:`list_image_files` treats as images.
 IMAGE_SUFFIXES = (".bmp", ".jpeg", ".jpg", ".png", ".tif", ".tiff")
@@ -54,14 +64,107 @@ def _check_file(path: str | os.PathLike) -> Path:
     return path
 
 
-def _png_is_16bit_colour(path: Path) -> bool:
-    """Read the PNG header: True for 16-bit RGB or RGBA, which Pillow would cut to 8 bits."""
-    with path.open("rb") as handle:
+class PngHeader(NamedTuple):
+    """The image header (IHDR chunk) of a PNG file, as :func:`png_header` reads it."""
+
+    width: int
+    height: int
+    bit_depth: int
+    """Bits per sample (per palette index for colour type 3): 1, 2, 4, 8 or 16."""
+    colour_type: int
+    """0 gray, 2 RGB, 3 palette, 4 gray + alpha, 6 RGBA."""
+
+
+def png_header(path: str | os.PathLike) -> PngHeader | None:
+    """Read the header of a PNG file without decoding the image.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Any file.
+
+    Returns
+    -------
+    PngHeader or None
+        Width, height, bits per sample and colour type; None when the file
+        does not start with a PNG signature and header.
+
+    Raises
+    ------
+    OSError
+        If the file cannot be opened.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> import numpy as np
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "deep.png"
+    >>> _ = save_image(path, np.zeros((3, 4), dtype=np.uint16))
+    >>> png_header(path)
+    PngHeader(width=4, height=3, bit_depth=16, colour_type=0)
+    """
+    with Path(path).open("rb") as handle:
         header = handle.read(26)
     if len(header) < 26 or not header.startswith(_PNG_SIGNATURE) or header[12:16] != b"IHDR":
-        return False
-    bit_depth, colour_type = header[24], header[25]
-    return bit_depth == 16 and colour_type in (2, 6)
+        return None
+    return PngHeader(
+        width=int.from_bytes(header[16:20], "big"),
+        height=int.from_bytes(header[20:24], "big"),
+        bit_depth=header[24],
+        colour_type=header[25],
+    )
+
+
+def image_bit_depth(path: str | os.PathLike) -> int:
+    """Bits per sample an image file stores: 16 for 16-bit PNG and TIFF files, else 8.
+
+    Reads the header only. Use it to write a result at the precision of its
+    source (``save_image(..., bit_depth=image_bit_depth(source))``).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        An image file.
+
+    Returns
+    -------
+    int
+        16 for a PNG with 16-bit samples or a TIFF whose samples take two
+        bytes or more (float TIFFs included); 8 for every other file,
+        including files whose header cannot be read (:func:`load_image`
+        reports those).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> import numpy as np
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = save_image(folder / "a.png", np.zeros((2, 2), dtype=np.uint16))
+    >>> _ = save_image(folder / "b.tif", np.zeros((2, 2)))
+    >>> image_bit_depth(folder / "a.png"), image_bit_depth(folder / "b.tif")
+    (16, 8)
+    """
+    path = Path(path)
+    if path.suffix.lower() in _TIFF_SUFFIXES:
+        import tifffile
+
+        try:
+            with tifffile.TiffFile(path) as tif:
+                dtype = tif.pages[0].dtype
+            return 16 if dtype is not None and dtype.itemsize >= 2 else 8
+        except Exception:  # tifffile raises many types; the loader reports them
+            return 8
+    try:
+        header = png_header(path)
+    except OSError:
+        return 8
+    return 16 if header is not None and header.bit_depth == 16 else 8
+
+
+def _png_is_16bit_colour(path: Path) -> bool:
+    """True for a 16-bit RGB or RGBA PNG, which Pillow would cut to 8 bits."""
+    header = png_header(path)
+    return header is not None and header.bit_depth == 16 and header.colour_type in (2, 6)
 
 
 def _read_with_tensorflow_png(path: Path) -> np.ndarray:
@@ -128,12 +231,8 @@ def _read_tiff(path: Path) -> np.ndarray:
 
 def _to_unit_float(array: np.ndarray, path: Path) -> np.ndarray:
     """Scale 8/16-bit integers to [0, 1]; check that float samples already lie there."""
-    if array.dtype == bool:
-        return array.astype(np.float32)
-    if array.dtype == np.uint8:
-        return array.astype(np.float32) / np.float32(255)
-    if array.dtype == np.uint16:
-        return array.astype(np.float32) / np.float32(65535)
+    if array.dtype == bool or array.dtype in INTEGER_MAX:
+        return to_unit_float(array)
     if np.issubdtype(array.dtype, np.floating):
         array = array.astype(np.float32)
         if not np.all(np.isfinite(array)) or array.min() < 0 or array.max() > 1:
@@ -333,21 +432,17 @@ def _quantise(image: object, bit_depth: int | None) -> np.ndarray:
     array = np.asarray(image)
     if array.ndim == 3 and array.shape[-1] == 1:
         array = array[..., 0]
-    if array.dtype in (np.uint8, np.uint16):
-        stored = 8 if array.dtype == np.uint8 else 16
-        if bit_depth in (None, stored):
+    if array.dtype in INTEGER_MAX:
+        if bit_depth in (None, array.dtype.itemsize * 8):
             check_image(array, "image", channels=(3,))
             return array
-        array = array.astype(np.float32) / np.float32(2**stored - 1)
+        array = to_unit_float(array)
     elif np.issubdtype(array.dtype, np.integer):
-        raise TypeError(
+        raise ArgumentTypeError(
             f"image of dtype {array.dtype} is ambiguous: give floats in [0, 1], uint8 or uint16"
         )
     values = check_image(array, "image", channels=(3,))
-    depth = bit_depth or 8
-    top = 2**depth - 1
-    scaled = np.rint(np.clip(values.astype(np.float64), 0.0, 1.0) * top)
-    return scaled.astype(np.uint8 if depth == 8 else np.uint16)
+    return from_unit_float(values, np.uint16 if bit_depth == 16 else np.uint8)
 
 
 def _write_png(handle: BinaryIO, data: np.ndarray) -> None:
@@ -464,16 +559,8 @@ def save_image(
     folder = path.parent
     if not folder.is_dir():
         raise FileNotFoundError(f"folder {str(folder)!r} of path {str(path)!r} does not exist")
-    temporary = folder / f".{path.name}.{secrets.token_hex(6)}.tmp"
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    descriptor = os.open(temporary, flags, 0o666)  # the umask applies, as for open()
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            _WRITERS[suffix](handle, data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
+    # A hidden temporary file, flushed to disk and renamed onto ``path``; the umask
+    # applies to its mode, as for open().
+    with atomic_path(path) as temporary, temporary.open("xb") as handle:
+        _WRITERS[suffix](handle, data)
     return path

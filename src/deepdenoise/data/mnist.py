@@ -19,6 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
+from deepdenoise._checks import ArgumentTypeError, check_positive_number
+
 __all__ = ["MnistSplits", "load_mnist"]
 
 _KERAS_FILE = "mnist.npz"
@@ -161,12 +163,11 @@ def load_mnist(*, allow_download: bool = True, timeout: float = 30.0) -> MnistSp
     True
     """
     if not isinstance(allow_download, bool):
-        raise TypeError(f"allow_download must be True or False, got {allow_download!r}")
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
-        raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
+        raise ArgumentTypeError(f"allow_download must be True or False, got {allow_download!r}")
+    timeout = check_positive_number(timeout, "timeout")
     if allow_download or any(path.is_file() for path in _keras_cache_files()):
         try:
-            train, test = _load_keras(float(timeout))
+            train, test = _load_keras(timeout)
         except Exception as exc:  # Keras raises a bare Exception on URL errors
             warnings.warn(
                 f"Could not load MNIST with Keras ({exc}); using the 5,000 MNIST digits "

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
-from deepdenoise._checks import check_positive_int
+from deepdenoise._checks import ArgumentTypeError, check_positive_int
 from deepdenoise.data.sampler import (
     PatchSampler,
     _as_paths,
@@ -38,7 +38,7 @@ def _int_seed(seed: object) -> int:
         generator = seed if seed is not None else np.random.default_rng()
         return int(generator.integers(0, 2**63 - 1))
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-        raise ValueError(
+        raise ArgumentTypeError(
             f"seed must be an integer >= 0, a numpy.random.Generator or None, got {seed!r}"
         )
     return int(seed)  # the sampler checks that it is >= 0

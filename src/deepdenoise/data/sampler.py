@@ -34,7 +34,14 @@ from typing import Any
 import keras
 import numpy as np
 
-from deepdenoise._checks import check_positive_int, check_sigma
+from deepdenoise._checks import (
+    check_fraction,
+    check_image,
+    check_non_negative_int,
+    check_positive_int,
+    check_sigma,
+)
+from deepdenoise._dtypes import from_unit_float, to_unit_float
 from deepdenoise.noise import add_gaussian_noise, quantize
 
 __all__ = [
@@ -187,7 +194,7 @@ def sample_batch(
         crops += [
             image[t : t + patch_size, s : s + patch_size] for t, s in zip(tops, lefts, strict=True)
         ]
-    clean = np.stack([_to_float(crop) for crop in crops[:batch_size]])
+    clean = np.stack([to_unit_float(crop) for crop in crops[:batch_size]])
     if augment:
         clean = _dihedral(clean, rng.integers(0, 8, size=batch_size))
     low, high = sigma
@@ -284,20 +291,10 @@ class PatchSampler(keras.utils.PyDataset):
         self.sigma = sigma_range(sigma)
         self.noise_map = bool(noise_map)
         self.augment = bool(augment)
-        if isinstance(clipped_fraction, bool) or not (
-            isinstance(clipped_fraction, (int, float)) and 0 <= clipped_fraction <= 1
-        ):
-            raise ValueError(f"clipped_fraction must lie in [0, 1], got {clipped_fraction!r}")
-        self.clipped_fraction = float(clipped_fraction)
-        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-            raise ValueError(f"seed must be an integer >= 0, got {seed!r}")
-        self.seed = int(seed)
+        self.clipped_fraction = check_fraction(clipped_fraction, "clipped_fraction")
+        self.seed = check_non_negative_int(seed, "seed")
         self.steps = check_positive_int(steps, "steps")
-        if isinstance(start_step, bool) or not isinstance(start_step, (int, np.integer)):
-            raise ValueError(f"start_step must be an integer >= 0, got {start_step!r}")
-        if start_step < 0:
-            raise ValueError(f"start_step must be an integer >= 0, got {start_step!r}")
-        self.start_step = int(start_step)
+        self.start_step = check_non_negative_int(start_step, "start_step")
         for number, image in enumerate(self.images):
             if self.patch_size > min(image.shape[:2]):
                 raise ValueError(
@@ -472,20 +469,11 @@ def _level_map(levels: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     return np.ascontiguousarray(np.broadcast_to(scaled, (*shape[:3], 1)))
 
 
-def _to_float(array: np.ndarray) -> np.ndarray:
-    if array.dtype == np.uint8:
-        return array.astype(np.float32) / np.float32(255)
-    if array.dtype == np.uint16:
-        return array.astype(np.float32) / np.float32(65535)
-    return array.astype(np.float32, copy=False)
-
-
 def _compact(image: np.ndarray) -> np.ndarray:
     """uint8 if every value is exactly k/255 (an 8-bit file), else float32."""
-    scaled = image.astype(np.float64) * 255
-    as_bytes = np.rint(scaled)
-    if np.array_equal(as_bytes.astype(np.float32) / np.float32(255), image):
-        return as_bytes.astype(np.uint8)
+    as_bytes = from_unit_float(image, np.uint8)
+    if np.array_equal(to_unit_float(as_bytes), image):
+        return as_bytes
     return image.astype(np.float32)
 
 
@@ -525,11 +513,9 @@ def _as_paths(source: object) -> list[Path] | None:
 
 def _as_array(source: object) -> np.ndarray:
     """An (N, H, W, C) stack, uint8 kept as is, from an in-memory stack of images."""
-    from deepdenoise._checks import check_image
-
     array = np.asarray(source)
     if array.dtype == np.uint16:
-        array = array.astype(np.float32) / np.float32(65535)
+        array = to_unit_float(array)
     if array.dtype != np.uint8:
         array = check_image(array, "source", ndims=(3, 4))
         if array.min() < 0 or array.max() > 1:

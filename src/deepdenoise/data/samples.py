@@ -11,6 +11,8 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from deepdenoise._checks import ArgumentTypeError
+
 __all__ = ["SAMPLE_NAMES", "sample_images"]
 
 #: Natural photographs shipped inside the scikit-image package (no download).
@@ -72,7 +74,7 @@ def sample_images(
     (dtype('float32'), 1.0)
     """
     if isinstance(names, str):
-        raise TypeError(f"names must be a list of names, not the string {names!r}")
+        raise ArgumentTypeError(f"names must be a list of names, not the string {names!r}")
     chosen = list(SAMPLE_NAMES if names is None else names)
     unknown = [name for name in chosen if name not in SAMPLE_NAMES]
     if unknown:

@@ -10,9 +10,8 @@ optional early stopping and an optional ``tf.distribute`` strategy.
 from __future__ import annotations
 
 import csv
+import io
 import json
-import math
-import numbers
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -21,7 +20,13 @@ from typing import Any
 import keras
 import numpy as np
 
-from deepdenoise._checks import check_positive_int
+from deepdenoise._checks import (
+    ArgumentTypeError,
+    check_non_negative_int,
+    check_positive_int,
+    check_positive_number,
+)
+from deepdenoise._io import atomic_write
 from deepdenoise.train.metrics import PSNRMetric
 
 __all__ = ["SCHEDULES", "backed_up_epoch", "fit", "make_schedule", "read_history"]
@@ -85,21 +90,16 @@ def make_schedule(
     >>> make_schedule(1e-3, schedule="constant")
     0.001
     """
-    if (
-        isinstance(learning_rate, bool)
-        or not isinstance(learning_rate, numbers.Real)
-        or not (math.isfinite(learning_rate) and learning_rate > 0)
-    ):
-        raise ValueError(f"learning_rate must be a finite number > 0, got {learning_rate!r}")
+    learning_rate = check_positive_number(learning_rate, "learning_rate")
     if schedule not in SCHEDULES:
         raise ValueError(f"schedule must be one of {SCHEDULES}, got {schedule!r}")
     if schedule == "constant":
-        return float(learning_rate)
+        return learning_rate
     if total_steps is None:
         raise ValueError("total_steps is required when schedule='cosine'")
     total_steps = check_positive_int(total_steps, "total_steps")
     return keras.optimizers.schedules.CosineDecay(
-        initial_learning_rate=float(learning_rate), decay_steps=total_steps, alpha=0.0
+        initial_learning_rate=learning_rate, decay_steps=total_steps, alpha=0.0
     )
 
 
@@ -288,14 +288,14 @@ def fit(
     if validation_steps is not None:
         validation_steps = check_positive_int(validation_steps, "validation_steps")
     if early_stopping_patience is not None:
-        early_stopping_patience = _check_non_negative_int(
+        early_stopping_patience = check_non_negative_int(
             early_stopping_patience, "early_stopping_patience"
         )
     if verbose not in (0, 1, 2):
         raise ValueError(f"verbose must be 0, 1 or 2, got {verbose!r}")
     for callback in callbacks:
         if not isinstance(callback, keras.callbacks.Callback):
-            raise TypeError(
+            raise ArgumentTypeError(
                 f"callbacks must hold keras.callbacks.Callback objects, got {callback!r}"
             )
     lr = make_schedule(learning_rate, schedule=schedule, total_steps=epochs * steps_per_epoch)
@@ -354,8 +354,9 @@ def fit(
         verbose=verbose,
     )
     if early_stopping is not None and early_stopping.stopped_epoch > 0:
-        (workdir / STOPPED_FILE).write_text(
-            json.dumps({"stopped_epoch": int(early_stopping.stopped_epoch)})
+        atomic_write(
+            workdir / STOPPED_FILE,
+            json.dumps({"stopped_epoch": int(early_stopping.stopped_epoch)}),
         )
     return history
 
@@ -380,7 +381,7 @@ def _build_and_compile(
         _compile(built, learning_rate)
         return built
     if not hasattr(strategy, "scope"):
-        raise TypeError(f"strategy must be a tf.distribute.Strategy, got {strategy!r}")
+        raise ArgumentTypeError(f"strategy must be a tf.distribute.Strategy, got {strategy!r}")
     with strategy.scope():
         built = model() if _is_builder(model) else model
         _check_model(built)
@@ -400,7 +401,7 @@ def _is_builder(model: object) -> bool:
 
 def _check_model(model: object) -> None:
     if not isinstance(model, keras.Model):
-        raise TypeError(
+        raise ArgumentTypeError(
             f"model must be a keras.Model or a function returning one, got {type(model).__name__}"
         )
     if not model.built:
@@ -420,12 +421,6 @@ def _compile(model: keras.Model, learning_rate: Any) -> None:
         loss="mse",
         metrics=[PSNRMetric(name="psnr")],
     )
-
-
-def _check_non_negative_int(value: object, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
-        raise ValueError(f"{name} must be an integer >= 0, got {value!r}")
-    return int(value)
 
 
 def _as_float(text: str | None) -> float:
@@ -477,12 +472,11 @@ def _truncate_history(path: Path, epoch: int) -> None:
     if header is None or not rows:
         path.unlink()
         return
-    tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(header)
-        writer.writerows(rows)
-    os.replace(tmp, path)
+    text = io.StringIO()  # csv ends rows with "\r\n" itself, as in a file opened with newline=""
+    writer = csv.writer(text)
+    writer.writerow(header)
+    writer.writerows(rows)
+    atomic_write(path, text.getvalue())
 
 
 def _best_so_far(path: Path, monitor: str, mode: str) -> float | None:

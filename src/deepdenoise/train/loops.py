@@ -18,8 +18,6 @@ Each update is :math:`\theta \leftarrow \theta - \eta\,\nabla_\theta L`, with
 
 from __future__ import annotations
 
-import math
-import numbers
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -29,7 +27,12 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from deepdenoise._checks import as_generator, check_positive_int
+from deepdenoise._checks import (
+    ArgumentTypeError,
+    as_generator,
+    check_positive_int,
+    check_positive_number,
+)
 
 __all__ = ["METHODS", "TrainingTrace", "gradient_descent"]
 
@@ -318,13 +321,7 @@ def _batch_sizes(method: str, n: int, batch_size: int, chunk_size: int) -> set[i
 def _check_learning_rate(learning_rate: object) -> float:
     if learning_rate is None:
         raise ValueError("learning_rate is required when no optimizer is given")
-    if (
-        isinstance(learning_rate, bool)
-        or not isinstance(learning_rate, numbers.Real)
-        or not (math.isfinite(learning_rate) and learning_rate > 0)
-    ):
-        raise ValueError(f"learning_rate must be a finite number > 0, got {learning_rate!r}")
-    return float(learning_rate)
+    return check_positive_number(learning_rate, "learning_rate")
 
 
 def _check_data(
@@ -347,7 +344,7 @@ def _check_data(
 def _as_float_array(value: object, name: str) -> np.ndarray:
     array = np.asarray(value)
     if not np.issubdtype(array.dtype, np.number):
-        raise TypeError(f"{name} must be a numeric array, got dtype {array.dtype}")
+        raise ArgumentTypeError(f"{name} must be a numeric array, got dtype {array.dtype}")
     if array.ndim == 0 or len(array) == 0:
         raise ValueError(f"{name} must hold at least one sample, got shape {array.shape}")
     return array.astype(np.float32, copy=False)

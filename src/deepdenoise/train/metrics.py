@@ -18,7 +18,7 @@ from typing import Any
 import keras
 from keras import ops
 
-from deepdenoise.metrics import _check_data_range
+from deepdenoise._checks import check_positive_number
 
 __all__ = ["PSNRMetric"]
 
@@ -77,7 +77,7 @@ class PSNRMetric(keras.metrics.Metric):
         self, name: str = "psnr", *, data_range: float = 1.0, dtype: str | None = None
     ) -> None:
         super().__init__(name=name, dtype=dtype)
-        self.data_range = _check_data_range(data_range)
+        self.data_range = check_positive_number(data_range, "data_range")
         self.total = self.add_variable(shape=(), initializer="zeros", name="total")
         self.count = self.add_variable(shape=(), initializer="zeros", name="count")
 

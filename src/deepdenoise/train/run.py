@@ -27,7 +27,8 @@ from typing import Any
 import keras
 import numpy as np
 
-from deepdenoise._checks import check_positive_int
+from deepdenoise._checks import check_positive_int, check_positive_number
+from deepdenoise._io import atomic_write
 from deepdenoise.train.distribute import data_parallel
 from deepdenoise.train.fit import STOPPED_FILE, backed_up_epoch, fit, read_history
 from deepdenoise.train.recipe import Recipe, load_recipe
@@ -79,18 +80,14 @@ class TrainOptions:
     workers: int = 1
 
     def __post_init__(self) -> None:
-        if self.batch_size is not None:
-            check_positive_int(self.batch_size, "batch_size")
-        if self.max_steps is not None:
-            check_positive_int(self.max_steps, "max_steps")
-        check_positive_int(self.workers, "workers")
-        budget = self.time_budget_s
-        if budget is not None and (
-            isinstance(budget, bool)
-            or not isinstance(budget, (int, float))
-            or not (math.isfinite(budget) and budget > 0)
-        ):
-            raise ValueError(f"time_budget_s must be a number of seconds > 0, got {budget!r}")
+        # Checked values are plain Python numbers (a NumPy int would not go into run.json).
+        for name in ("batch_size", "max_steps"):
+            if getattr(self, name) is not None:
+                object.__setattr__(self, name, check_positive_int(getattr(self, name), name))
+        object.__setattr__(self, "workers", check_positive_int(self.workers, "workers"))
+        if self.time_budget_s is not None:
+            budget = check_positive_number(self.time_budget_s, "time_budget_s")
+            object.__setattr__(self, "time_budget_s", budget)
         if self.precision not in PRECISIONS:
             raise ValueError(f"precision must be one of {PRECISIONS}, got {self.precision!r}")
         if self.init is not None:
@@ -470,9 +467,7 @@ class RunLog(keras.callbacks.Callback):
         stopped_early = (self.plan.workdir / STOPPED_FILE).is_file()
         self.record["finished"] = steps >= self.record["total_steps"] or stopped_early
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(self.path.name + ".tmp")
-        tmp.write_text(json.dumps(self.record, indent=2, sort_keys=True), encoding="utf-8")
-        os.replace(tmp, self.path)
+        atomic_write(self.path, json.dumps(self.record, indent=2, sort_keys=True))
 
 
 class _TimeBudget(keras.callbacks.Callback):
