@@ -13,6 +13,7 @@ import pytest
 
 from deepdenoise.models import get_model, model_info
 from deepdenoise.train import TEST_SETS, load_recipe, read_history, run_recipe
+from deepdenoise.train.recipe import OptimizerSection
 
 CONFIGS = Path(__file__).resolve().parents[1] / "src" / "deepdenoise" / "recipes"
 
@@ -54,9 +55,9 @@ def write_recipe(folder: Path, recipe: dict[str, dict[str, Any]], name: str = "r
 def test_shipped_configs_are_valid(path: Path) -> None:
     recipe = load_recipe(path)
     model = get_model(recipe.model, **recipe.model_kwargs)
-    assert model_info(model)["needs_noise_map"] == recipe.data["noise_map"]
-    assert recipe.data["source"].lower() not in TEST_SETS
-    assert recipe.epochs * recipe.train["steps_per_epoch"] == recipe.train["steps"]
+    assert model_info(model)["needs_noise_map"] == recipe.data.noise_map
+    assert recipe.data.source.lower() not in TEST_SETS
+    assert recipe.epochs * recipe.train.steps_per_epoch == recipe.train.steps
 
 
 def test_shipped_configs_exist() -> None:
@@ -68,10 +69,14 @@ def test_load_recipe_fills_defaults(tmp_path: Path) -> None:
     del recipe["optimizer"]
     del recipe["data"]["val_images"]
     loaded = load_recipe(write_recipe(tmp_path, recipe))
-    assert loaded.optimizer == {"learning_rate": 1e-3, "schedule": "cosine"}
-    assert loaded.data["val_images"] == 0
-    assert loaded.data["sigma"] == (0.0, 50.0)
-    assert loaded.train["early_stopping_patience"] is None
+    assert loaded.optimizer == OptimizerSection(learning_rate=1e-3, schedule="cosine")
+    assert loaded.data.val_images == 0 and loaded.data.clipped_fraction == 0.0
+    assert loaded.data.sigma == (0.0, 50.0)
+    assert loaded.train.early_stopping_patience is None
+    # Sections also read by key, as the notebooks do; an unknown key is a KeyError.
+    assert loaded.data["sigma"] == loaded.data.sigma
+    with pytest.raises(KeyError):
+        loaded.data["colour"]
 
 
 def change(section: str, key: str, value: Any = None, *, delete: bool = False) -> Any:

@@ -45,7 +45,7 @@ import math
 import os
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -56,7 +56,18 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-__all__ = ["TEST_SETS", "TRAINING_SETS", "Recipe", "list_recipes", "load_recipe", "recipe_path"]
+__all__ = [
+    "TEST_SETS",
+    "TRAINING_SETS",
+    "DataSection",
+    "OptimizerSection",
+    "OutputSection",
+    "Recipe",
+    "TrainSection",
+    "list_recipes",
+    "load_recipe",
+    "recipe_path",
+]
 
 #: The recipes of the shipped models, installed with the package.
 RECIPES_DIR = Path(__file__).resolve().parents[1] / "recipes"
@@ -68,36 +79,105 @@ TRAINING_SETS = ("train400",)
 BUILTIN_SOURCES = (*TRAINING_SETS, "dead_leaves")
 
 _REQUIRED = object()
-# section -> key -> (accepted type, default or _REQUIRED); "model" is checked apart.
-_SCHEMA: dict[str, dict[str, tuple[str, Any]]] = {
+# section -> key -> kind of value; "model" is checked apart, against the builder.
+_KINDS: dict[str, dict[str, str]] = {
     "data": {
-        "source": ("str", _REQUIRED),
-        "patch_size": ("int", 40),
-        "batch_size": ("int", 32),
-        "sigma": ("sigma", _REQUIRED),
-        "noise_map": ("bool", False),
-        "patches_per_image": ("int", 8),
-        "augment": ("bool", True),
-        "clipped_fraction": ("fraction", 0.0),
-        "val_images": ("int0", 0),
-        "dead_leaves_images": ("int", 200),
-        "dead_leaves_size": ("int", 256),
+        "source": "str",
+        "patch_size": "int",
+        "batch_size": "int",
+        "sigma": "sigma",
+        "noise_map": "bool",
+        "patches_per_image": "int",
+        "augment": "bool",
+        "clipped_fraction": "fraction",
+        "val_images": "int0",
+        "dead_leaves_images": "int",
+        "dead_leaves_size": "int",
     },
-    "optimizer": {
-        "learning_rate": ("positive", 1e-3),
-        "schedule": ("str", "cosine"),
-    },
+    "optimizer": {"learning_rate": "positive", "schedule": "str"},
     "train": {
-        "steps": ("int", _REQUIRED),
-        "steps_per_epoch": ("int", 100),
-        "seed": ("int0", 0),
-        "early_stopping_patience": ("int0", None),
+        "steps": "int",
+        "steps_per_epoch": "int",
+        "seed": "int0",
+        "early_stopping_patience": "int0",
     },
-    "output": {
-        "name": ("str", _REQUIRED),
-        "description": ("str", ""),
-    },
+    "output": {"name": "str", "description": "str"},
 }
+
+
+def _schema() -> dict[str, dict[str, tuple[str, Any]]]:
+    """section -> key -> (kind, default or _REQUIRED), the defaults from the dataclasses."""
+    schema = {}
+    for section, kinds in _KINDS.items():
+        defaults = {
+            f.name: (_REQUIRED if f.default is MISSING else f.default)
+            for f in fields(_SECTION_TYPES[section])
+        }
+        if set(defaults) != set(kinds):
+            raise AssertionError(f"[{section}] kinds and dataclass fields differ")
+        schema[section] = {key: (kinds[key], defaults[key]) for key in kinds}
+    return schema
+
+
+class _Section:
+    """Read access by key as well as by attribute: ``section["sigma"]`` is ``section.sigma``."""
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in {f.name for f in fields(self)}:  # type: ignore[arg-type]
+            raise KeyError(key)
+        return getattr(self, key)
+
+
+@dataclass(frozen=True)
+class DataSection(_Section):
+    """``[data]``: where patches come from and how they are corrupted (see the module docs)."""
+
+    source: str
+    sigma: float | tuple[float, float]
+    patch_size: int = 40
+    batch_size: int = 32
+    noise_map: bool = False
+    patches_per_image: int = 8
+    augment: bool = True
+    clipped_fraction: float = 0.0
+    val_images: int = 0
+    dead_leaves_images: int = 200
+    dead_leaves_size: int = 256
+
+
+@dataclass(frozen=True)
+class OptimizerSection(_Section):
+    """``[optimizer]``: Adam's initial learning rate and its schedule."""
+
+    learning_rate: float = 1e-3
+    schedule: str = "cosine"
+
+
+@dataclass(frozen=True)
+class TrainSection(_Section):
+    """``[train]``: steps, checkpoint interval (an epoch), seed, early stopping."""
+
+    steps: int
+    steps_per_epoch: int = 100
+    seed: int = 0
+    early_stopping_patience: int | None = None
+
+
+@dataclass(frozen=True)
+class OutputSection(_Section):
+    """``[output]``: the name of the weights in the manifest, and a description."""
+
+    name: str
+    description: str = ""
+
+
+_SECTION_TYPES: dict[str, type[_Section]] = {
+    "data": DataSection,
+    "optimizer": OptimizerSection,
+    "train": TrainSection,
+    "output": OutputSection,
+}
+_SCHEMA = _schema()
 _SECTIONS = ("model", *_SCHEMA)
 
 
@@ -113,33 +193,38 @@ class Recipe:
         Model name for :func:`deepdenoise.models.get_model`.
     model_kwargs : dict
         Keyword arguments of the model builder.
-    data, optimizer, train, output : dict
-        The sections, with defaults filled in. ``data["sigma"]`` is a float
-        or a ``(low, high)`` tuple on the 0-255 scale.
+    data : DataSection
+    optimizer : OptimizerSection
+    train : TrainSection
+    output : OutputSection
+        The sections, with defaults filled in. ``data.sigma`` is a float or a
+        ``(low, high)`` tuple on the 0-255 scale. Each section also reads by
+        key (``data["sigma"]``).
     raw : dict
         The TOML content as read.
 
     Examples
     --------
-    >>> recipe = Recipe(Path("r.toml"), "dncnn", {}, {}, {}, {"steps": 4, "steps_per_epoch": 2},
-    ...                 {"name": "tiny"})
-    >>> recipe.epochs
-    2
+    >>> recipe = Recipe(Path("r.toml"), "dncnn", {}, DataSection("train400", 25.0),
+    ...                 OptimizerSection(), TrainSection(steps=4, steps_per_epoch=2),
+    ...                 OutputSection("tiny"))
+    >>> recipe.epochs, recipe.train["seed"]
+    (2, 0)
     """
 
     path: Path
     model: str
     model_kwargs: dict[str, Any]
-    data: dict[str, Any]
-    optimizer: dict[str, Any]
-    train: dict[str, Any]
-    output: dict[str, Any]
+    data: DataSection
+    optimizer: OptimizerSection
+    train: TrainSection
+    output: OutputSection
     raw: dict[str, Any] = field(default_factory=dict)
 
     @property
     def epochs(self) -> int:
         """Number of epochs: ``steps / steps_per_epoch``."""
-        return math.ceil(self.train["steps"] / self.train["steps_per_epoch"])
+        return math.ceil(self.train.steps / self.train.steps_per_epoch)
 
 
 def list_recipes() -> list[str]:
@@ -280,10 +365,10 @@ def load_recipe(path: str | os.PathLike[str]) -> Recipe:
         path=path,
         model=model_name,
         model_kwargs=model_kwargs,
-        data=data,
-        optimizer=optimizer,
-        train=train,
-        output=sections["output"],
+        data=DataSection(**data),
+        optimizer=OptimizerSection(**optimizer),
+        train=TrainSection(**train),
+        output=OutputSection(**sections["output"]),
         raw=raw,
     )
 

@@ -199,25 +199,30 @@ def plan_run(
 
     Examples
     --------
-    >>> plan = plan_run("ffdnet", options=TrainOptions(max_steps=200))
-    ... # doctest: +SKIP
+    >>> import tempfile
+    >>> plan = plan_run("ffdnet", workdir=tempfile.mkdtemp(), options=TrainOptions(max_steps=200))
+    >>> plan.steps, plan.epochs, plan.batch_size, len(plan.train_images), len(plan.val_images)
+    (200, 2, 32, 392, 8)
+    >>> (noisy, sigma_map), clean = plan.sampler()[0]
+    >>> noisy.shape, sigma_map.shape
+    ((32, 64, 64, 1), (32, 64, 64, 1))
     """
     options = options or TrainOptions()
     recipe = load_recipe(path)
     data, train = recipe.data, recipe.train
-    steps, steps_per_epoch = train["steps"], train["steps_per_epoch"]
+    steps, steps_per_epoch = train.steps, train.steps_per_epoch
     if options.max_steps is not None and options.max_steps < steps:
         steps = options.max_steps
         # Epochs of whole steps: the largest divisor of max_steps up to the recipe's epoch.
         steps_per_epoch = max(
             d for d in range(1, min(steps_per_epoch, steps) + 1) if steps % d == 0
         )
-    batch_size = options.batch_size or data["batch_size"]
-    workdir = Path(workdir) if workdir is not None else Path("runs") / recipe.output["name"]
+    batch_size = options.batch_size or data.batch_size
+    workdir = Path(workdir) if workdir is not None else Path("runs") / recipe.output.name
 
     channels = int(recipe.model_kwargs.get("channels", _builder_default(recipe.model, "channels")))
     images = _training_images(recipe, channels)
-    n_val = data["val_images"]
+    n_val = data.val_images
     if n_val >= len(images):
         raise ValueError(
             f"recipe {recipe.path}: data.val_images ({n_val}) must be smaller than the "
@@ -233,21 +238,21 @@ def plan_run(
         model_name=recipe.model,
         model_kwargs=dict(recipe.model_kwargs),
         sampler_kwargs={
-            "patch_size": data["patch_size"],
+            "patch_size": data.patch_size,
             "batch_size": batch_size,
-            "sigma": data["sigma"],
-            "noise_map": data["noise_map"],
-            "patches_per_image": data["patches_per_image"],
-            "augment": data["augment"],
-            "clipped_fraction": data["clipped_fraction"],
-            "seed": train["seed"],
+            "sigma": data.sigma,
+            "noise_map": data.noise_map,
+            "patches_per_image": data.patches_per_image,
+            "augment": data.augment,
+            "clipped_fraction": data.clipped_fraction,
+            "seed": train.seed,
         },
         train_images=images[: len(images) - n_val],
         val_images=images[len(images) - n_val :],
-        learning_rate=recipe.optimizer["learning_rate"],
-        schedule=recipe.optimizer["schedule"],
-        early_stopping_patience=train["early_stopping_patience"],
-        seed=train["seed"],
+        learning_rate=recipe.optimizer.learning_rate,
+        schedule=recipe.optimizer.schedule,
+        early_stopping_patience=train.early_stopping_patience,
+        seed=train.seed,
     )
     plan.identity = _identity(plan)
     _check_run_folder(plan)
@@ -561,20 +566,20 @@ def _training_images(recipe: Recipe, channels: int) -> list[np.ndarray]:
     from deepdenoise.data.sampler import load_training_images
 
     data = recipe.data
-    if data["source"] == "dead_leaves":
+    if data.source == "dead_leaves":
         from deepdenoise.data import dead_leaves
 
-        rng = np.random.default_rng(recipe.train["seed"])
-        size = (data["dead_leaves_size"], data["dead_leaves_size"])
-        stack = np.stack([dead_leaves(size, seed=rng) for _ in range(data["dead_leaves_images"])])
+        rng = np.random.default_rng(recipe.train.seed)
+        size = (data.dead_leaves_size, data.dead_leaves_size)
+        stack = np.stack([dead_leaves(size, seed=rng) for _ in range(data.dead_leaves_images)])
         if channels == 3:
             stack = np.repeat(stack[..., np.newaxis], 3, axis=-1)
         return load_training_images(stack)
-    if data["source"] in recipe_sources():
+    if data.source in recipe_sources():
         from deepdenoise.data import benchmark_paths
 
-        return load_training_images(benchmark_paths(data["source"]), channels=channels)
-    return load_training_images(data["source"], channels=channels)
+        return load_training_images(benchmark_paths(data.source), channels=channels)
+    return load_training_images(data.source, channels=channels)
 
 
 def recipe_sources() -> tuple[str, ...]:
@@ -602,7 +607,7 @@ def _register(
         results["val_psnr_db"] = float(history["val_psnr"][np.isfinite(history["val_psnr"])][-1])
     return register_weights(
         model,
-        plan.recipe.output["name"],
+        plan.recipe.output.name,
         recipe=copy.deepcopy(plan.recipe.raw),
         steps=int(run["steps"]),
         wall_time_s=float(run["wall_time_s"]),
