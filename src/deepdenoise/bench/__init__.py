@@ -59,10 +59,10 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-from deepdenoise.bench.protocol import FIELDS, run_benchmark
+from deepdenoise.bench.protocol import FIELDS, BenchRow, run_benchmark
 from deepdenoise.bench.report import read_csv, to_markdown, write_csv
 
-__all__ = ["FIELDS", "read_csv", "run_benchmark", "to_markdown", "write_csv"]
+__all__ = ["FIELDS", "BenchRow", "read_csv", "run_benchmark", "to_markdown", "write_csv"]
 
 _DEPRECATED = {
     "get_method": "get_denoiser",

@@ -18,7 +18,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 
@@ -30,22 +30,31 @@ from deepdenoise.denoisers import (
     get_denoiser,
 )
 
-__all__ = ["FIELDS", "run_benchmark"]
+__all__ = ["FIELDS", "BenchRow", "run_benchmark"]
 
-FIELDS: tuple[str, ...] = (
-    "dataset",
-    "sigma",
-    "method",
-    "psnr",
-    "ssim",
-    "seconds_per_image",
-    "megapixels_per_second",
-    "n_images",
-    "seed",
-)
+
+class BenchRow(TypedDict):
+    """One row of a benchmark: one method on one dataset at one noise level.
+
+    ``seconds_per_image`` and ``megapixels_per_second`` are NaN for the noisy
+    input, which is not timed.
+    """
+
+    dataset: str
+    sigma: float
+    method: str
+    psnr: float
+    ssim: float
+    seconds_per_image: float
+    megapixels_per_second: float
+    n_images: int
+    seed: int
+
+
+FIELDS: tuple[str, ...] = tuple(BenchRow.__annotations__)
 """The keys of every row returned by :func:`run_benchmark`, in CSV column order."""
 
-Report = Callable[[dict[str, Any]], None]
+Report = Callable[[BenchRow], None]
 Case = tuple[np.ndarray, np.ndarray]  # (clean, noisy)
 
 
@@ -99,7 +108,7 @@ def _load_dataset(name: str, data_dir: str | os.PathLike[str] | None) -> tuple[s
     return name.lower(), list(data.benchmark(name.lower(), data_dir=data_dir))
 
 
-def _format_row(row: dict[str, Any]) -> str:
+def _format_row(row: BenchRow) -> str:
     timing = (
         "" if math.isnan(row["seconds_per_image"]) else f", {row['seconds_per_image']:.3f} s/image"
     )
@@ -109,7 +118,7 @@ def _format_row(row: dict[str, Any]) -> str:
     )
 
 
-def _print_row(row: dict[str, Any]) -> None:
+def _print_row(row: BenchRow) -> None:
     print(_format_row(row), file=sys.stderr, flush=True)
 
 
@@ -120,9 +129,9 @@ def _reporter(progress: bool | Report) -> Report | None:
 
 
 def _score(
-    denoiser: Denoiser, cases: list[Case], sigma: float, *, label: str, live: bool
-) -> dict[str, Any]:
-    """Run one denoiser on every case; return the means as a row without dataset and seed."""
+    denoiser: Denoiser, cases: list[Case], sigma: float, *, label: str, seed: int, live: bool
+) -> BenchRow:
+    """Run one denoiser on every case of dataset ``label``; return the means as a row."""
     from deepdenoise.metrics import psnr, ssim
 
     if denoiser.kind == "model":
@@ -145,6 +154,7 @@ def _score(
         print("\r", end="", file=sys.stderr)
     timed = denoiser.kind != "input"
     return {
+        "dataset": label,
         "sigma": sigma,
         "method": denoiser.name,
         "psnr": float(np.mean(psnrs)),
@@ -152,6 +162,7 @@ def _score(
         "seconds_per_image": seconds / len(cases) if timed else math.nan,
         "megapixels_per_second": pixels / 1e6 / seconds if timed and seconds > 0 else math.nan,
         "n_images": len(cases),
+        "seed": int(seed),
     }
 
 
@@ -167,7 +178,7 @@ def run_benchmark(
     tile: int | None = 256,
     overlap: int = 32,
     self_ensemble: bool = False,
-) -> list[dict[str, Any]]:
+) -> list[BenchRow]:
     r"""Score methods on test sets at several noise levels (DnCNN/KAIR protocol).
 
     Parameters
@@ -273,7 +284,7 @@ def run_benchmark(
     report = _reporter(progress)
     live = bool(progress is True and sys.stderr.isatty())
 
-    rows: list[dict[str, Any]] = []
+    rows: list[BenchRow] = []
     for dataset_name in dataset_names:
         label, images = _load_dataset(dataset_name, data_dir)
         indexed = list(enumerate(images))[:max_images]
@@ -283,8 +294,7 @@ def run_benchmark(
                 for index, (_, clean) in indexed
             ]
             for denoiser in resolved:
-                scores = _score(denoiser, cases, sigma, label=label, live=live)
-                row = {"dataset": label, **scores, "seed": int(seed)}
+                row = _score(denoiser, cases, sigma, label=label, seed=seed, live=live)
                 rows.append(row)
                 if report is not None:
                     report(row)

@@ -22,7 +22,7 @@ import csv
 import io
 import math
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +41,7 @@ _PROTOCOL_NOTE = (
 )
 
 
-def write_csv(rows: Iterable[dict[str, Any]], path: str | os.PathLike[str]) -> Path:
+def write_csv(rows: Iterable[Mapping[str, Any]], path: str | os.PathLike[str]) -> Path:
     """Write benchmark rows to a CSV file, atomically.
 
     Parameters
@@ -142,7 +142,7 @@ def _line(cells: Sequence[str]) -> str:
     return "| " + " | ".join(cells) + " |"
 
 
-def _timing(rows: Sequence[dict[str, Any]]) -> tuple[float, float]:
+def _timing(rows: Sequence[Mapping[str, Any]]) -> tuple[float, float]:
     """Mean seconds per image and overall megapixels per second over several rows."""
     timed = [row for row in rows if not math.isnan(row["seconds_per_image"])]
     if not timed:
@@ -157,7 +157,7 @@ def _timing(rows: Sequence[dict[str, Any]]) -> tuple[float, float]:
     return seconds / images, (megapixels / seconds if seconds > 0 else math.nan)
 
 
-def _measured_lines(subset: Sequence[dict[str, Any]], sigmas: Sequence[float]) -> list[str]:
+def _measured_lines(subset: Sequence[Mapping[str, Any]], sigmas: Sequence[float]) -> list[str]:
     """The header, the rule and one line per measured method of one dataset's table."""
     header = ["method"]
     for sigma in sigmas:
@@ -217,7 +217,7 @@ def _notes(dataset: str, counts: list[int], count_text: str, cited: list[str]) -
     return notes
 
 
-def to_markdown(rows: Iterable[dict[str, Any]], *, include_published: bool = True) -> str:
+def to_markdown(rows: Iterable[Mapping[str, Any]], *, include_published: bool = True) -> str:
     """Format benchmark rows as Markdown: one table per dataset.
 
     Parameters
