@@ -36,6 +36,7 @@ book: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks training notebooks
 	$(BIN)/ruff format --check src tests benchmarks training notebooks
+	$(BIN)/mypy
 
 # Unit tests, doctests and every notebook under nbval, with line coverage of src/.
 unit: $(STAMP)

@@ -131,10 +131,18 @@ class Denoiser(Protocol):
     True
     """
 
-    name: str
-    kind: str
-    needs_sigma: bool
-    channels: int | None
+    # Read-only properties, so that frozen dataclasses satisfy the protocol.
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def needs_sigma(self) -> bool: ...
+
+    @property
+    def channels(self) -> int | None: ...
 
     def __call__(self, image: np.ndarray, sigma: float | None) -> np.ndarray:
         """Denoise a float image in [0, 1]; ``sigma`` is on the 0-255 scale."""
@@ -184,7 +192,8 @@ class FunctionDenoiser:
     kind: str
     fn: DenoiseFunction
     model: Any = None
-    needs_sigma: bool | None = None  # resolved to a bool on construction
+    # assignment: None means "infer from kind and model"; __post_init__ sets a bool.
+    needs_sigma: bool = None  # type: ignore[assignment]
     channels: int | None = None
 
     def __post_init__(self) -> None:
@@ -442,7 +451,7 @@ def get_denoiser(
     """
     if not isinstance(name, str):
         raise TypeError(f"denoiser name must be a string, got {type(name).__name__}")
-    options = {"tile": tile, "overlap": overlap, "self_ensemble": self_ensemble}
+    options: dict[str, Any] = {"tile": tile, "overlap": overlap, "self_ensemble": self_ensemble}
     if name == "noisy":
         return FunctionDenoiser("noisy", "input", _identity, needs_sigma=False)
 

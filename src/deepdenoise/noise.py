@@ -70,7 +70,7 @@ def _check_non_negative(image: np.ndarray, name: str) -> None:
 
 def add_gaussian_noise(
     image: np.ndarray,
-    sigma: float,
+    sigma: float | np.ndarray,
     *,
     seed: int | np.random.Generator | None = None,
     clip: bool = False,

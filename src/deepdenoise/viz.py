@@ -27,6 +27,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 from matplotlib.axes import Axes
@@ -421,7 +422,7 @@ def plot_error_map(
     ncols = len(errors)
     fig = Figure(figsize=(_PANEL_INCHES * ncols + 0.8, _PANEL_INCHES + 0.4), layout="constrained")
     axes = [fig.add_subplot(1, ncols, i + 1) for i in range(ncols)]
-    shown = None
+    shown: Any = None  # the last panel's image, for the colour bar
     for ax, error, title in zip(axes, errors.values(), titles, strict=True):
         shown = ax.imshow(error, cmap=cmap, vmin=0.0, vmax=float(vmax), interpolation="nearest")
         ax.set_xticks([])
@@ -527,7 +528,7 @@ def plot_loss_curves(
                 raise ValueError(
                     f"seconds for {name!r} must have {values.size} values, got {times.size}"
                 )
-            positions = times
+            positions: np.ndarray = times
         else:
             positions = np.arange(1, values.size + 1)
         ax.plot(positions, values, label=name, marker="o" if values.size <= 30 else None)

@@ -68,8 +68,8 @@ def _as_denoiser(item: object, options: dict[str, Any]) -> Denoiser:
         return get_denoiser(item, **options)
     if isinstance(item, Denoiser):
         return item
-    if _is_pair(item):
-        label, target = item  # type: ignore[misc]
+    if isinstance(item, tuple) and _is_pair(item):
+        label, target = item[0], item[1]
         keras = sys.modules.get("keras")
         if keras is not None and isinstance(target, keras.Model):
             return denoiser_from_model(label, target, **options)
@@ -88,7 +88,7 @@ def _as_list(value: object, name: str) -> list[Any]:
     ):
         return [value]
     try:
-        items = list(value)  # type: ignore[call-overload]
+        items = list(value)  # type: ignore[call-overload]  # not iterable: TypeError below
     except TypeError:
         raise ArgumentTypeError(
             f"{name} must be a value or a sequence of values, got {value!r}"

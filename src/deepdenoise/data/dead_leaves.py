@@ -34,7 +34,7 @@ def _check_size(size: object) -> tuple[int, int]:
     height: object
     width: object
     try:
-        height, width = size  # type: ignore[misc]
+        height, width = size  # type: ignore[misc]  # any pair; TypeError is caught below
     except TypeError:
         raise ArgumentTypeError(expected) from None
     except ValueError:

@@ -216,7 +216,8 @@ def _read_tiff(path: Path) -> np.ndarray:
         with tifffile.TiffFile(path) as tif:
             page = tif.pages[0]
             array = page.asarray()
-            if array.ndim == 3 and page.planarconfig == tifffile.PLANARCONFIG.SEPARATE:
+            planar = getattr(page, "planarconfig", None)  # a TiffFrame has none
+            if array.ndim == 3 and planar == tifffile.PLANARCONFIG.SEPARATE:
                 array = np.moveaxis(array, 0, -1)
             return array
     except Exception as tiff_error:  # tifffile raises many types; try Pillow

@@ -225,7 +225,7 @@ def patch_dataset(
             raise ValueError(
                 f"patch_size={patch_size} is larger than {str(path)!r} ({height}x{width})"
             )
-    options = {
+    options: dict[str, Any] = {
         "patch_size": patch_size,
         "sigma": sigma,
         "noise_map": noise_map,

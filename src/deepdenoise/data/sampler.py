@@ -282,7 +282,10 @@ class PatchSampler(keras.utils.PyDataset):
     ) -> None:
         super().__init__(**kwargs)
         in_memory = isinstance(images, list) and all(isinstance(i, np.ndarray) for i in images)
-        self.images = images if in_memory else load_training_images(images)
+        self.images: list[np.ndarray] = (
+            # arg-type: not in memory means paths, which mypy cannot tell from the check above.
+            list(images) if in_memory else load_training_images(images)  # type: ignore[arg-type]
+        )
         if not self.images:
             raise ValueError("images is empty: the sampler needs at least one training image")
         self.patch_size = check_positive_int(patch_size, "patch_size")

@@ -376,7 +376,7 @@ def _build_and_compile(
 ) -> keras.Model:
     """Build (if given a function) and compile the model, in the strategy scope."""
     if strategy is None:
-        built = model() if _is_builder(model) else model
+        built: Any = model() if _is_builder(model) else model
         _check_model(built)
         _compile(built, learning_rate)
         return built
@@ -425,7 +425,7 @@ def _compile(model: keras.Model, learning_rate: Any) -> None:
 
 def _as_float(text: str | None) -> float:
     try:
-        return float(text)  # type: ignore[arg-type]
+        return float(text)  # type: ignore[arg-type]  # None ("NA" cells) raises TypeError
     except (TypeError, ValueError):
         return float("nan")
 

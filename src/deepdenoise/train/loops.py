@@ -267,7 +267,7 @@ def gradient_descent(
     elapsed = 0.0
     for epoch in range(epochs):
         if method == "full":
-            batches = [None]
+            batches: list[np.ndarray | None] = [None]
         else:
             size = 1 if method == "sgd" else batch_size
             order = rng.permutation(n)

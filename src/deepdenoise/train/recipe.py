@@ -123,6 +123,7 @@ class _Section:
     """Read access by key as well as by attribute: ``section["sigma"]`` is ``section.sigma``."""
 
     def __getitem__(self, key: str) -> Any:
+        # arg-type: every subclass is a dataclass, which mypy cannot see from the mixin.
         if key not in {f.name for f in fields(self)}:  # type: ignore[arg-type]
             raise KeyError(key)
         return getattr(self, key)
@@ -171,7 +172,7 @@ class OutputSection(_Section):
     description: str = ""
 
 
-_SECTION_TYPES: dict[str, type[_Section]] = {
+_SECTION_TYPES: dict[str, Any] = {  # section name -> its dataclass
     "data": DataSection,
     "optimizer": OptimizerSection,
     "train": TrainSection,
