@@ -1,19 +1,27 @@
-"""Peak memory of denoising a 6000x4000 photograph through tiling, against a baseline.
+"""Peak memory of denoising a 6000x4000 photograph, by each path, against a baseline.
 
 Each measurement runs in a fresh Python process, and the kernel's own count
 of that process's peak resident memory (``ru_maxrss`` from
 ``resource.getrusage``, the number ``/usr/bin/time -v`` prints) is read at
-its end. Three processes, in one run:
+its end. In one run:
 
 1. **baseline**: import the package, load the model, make the 6000x4000
-   noisy image (float32, 96 MB), denoise one 256x256 tile; no full denoising;
+   noisy gray image (float32, 96 MB), denoise one 256x256 tile; no full
+   denoising;
 2. **tiled**: the same, then ``inference.denoise`` of the whole image with
-   256x256 tiles (the default);
-3. **untiled** (only with ``--untiled``): the whole image in one call, for
+   forced 256x256 tiles (``tile=256``, the default before ``"auto"``);
+3. **auto**: the same, then ``inference.denoise`` with its default
+   ``tile="auto"``: one pass if it fits ``inference.PASS_MEMORY_BYTES``,
+   else the fewest tiles that do;
+4. **cli**: ``deepdenoise denoise photo.jpg -o out.png --sigma 25`` run
+   in-process (``deepdenoise.cli.main``) on a 6000x4000 RGB JPEG that this
+   script writes first: the command's default path (load, auto tiles per
+   channel, keep EXIF/ICC, save), for the same model;
+5. **untiled** (only with ``--untiled``): the whole image in one call, for
    contrast; it may need many GB.
 
-The extra memory that tiling costs is ``tiled - baseline``. The goal is a
-tiled peak under 2 GB. Sigma is on the 0-255 scale.
+The extra memory a path costs is ``peak - baseline``. The goal is every
+peak under 2 GB. Sigma is on the 0-255 scale.
 
 Run it with::
 
@@ -26,7 +34,9 @@ import argparse
 import json
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 CHILD = r"""
 import json, resource, sys, time
@@ -41,6 +51,8 @@ inference.denoise(model, noisy[:256, :256], sigma=25)
 start = time.perf_counter()
 if mode == "tiled":
     out = inference.denoise(model, noisy, sigma=25, tile=256, overlap=32)
+elif mode == "auto":
+    out = inference.denoise(model, noisy, sigma=25)
 elif mode == "untiled":
     out = inference.denoise(model, noisy, sigma=25, tile=None)
 else:
@@ -48,18 +60,45 @@ else:
 seconds = time.perf_counter() - start
 assert out.shape == noisy.shape
 peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps({"mode": mode, "peak_mb": peak_mb, "seconds": seconds}))
+tiles = inference.auto_tile(model, noisy.shape) if mode == "auto" else None
+print(json.dumps({"mode": mode, "peak_mb": peak_mb, "seconds": seconds, "tiles": tiles}))
+"""
+
+CLI_CHILD = r"""
+import json, resource, sys, time
+from deepdenoise.cli import main
+photo, out, name = sys.argv[1], sys.argv[2], sys.argv[3]
+start = time.perf_counter()
+status = main(["denoise", photo, "-o", out, "--model", name, "--sigma", "25", "--force"])
+seconds = time.perf_counter() - start
+assert status == 0, status
+peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"mode": "cli", "peak_mb": peak_mb, "seconds": seconds}))
 """
 
 
-def measure(mode: str, model: str, height: int, width: int) -> dict:
+def write_photo(folder: Path, height: int, width: int) -> Path:
+    """A noisy 8-bit RGB JPEG of ``height`` x ``width`` (a smooth gradient, sigma 25)."""
+    import numpy as np
+    from PIL import Image
+
+    rng = np.random.default_rng(1)
+    ramp = np.linspace(40, 215, width, dtype=np.float32)[None, :, None]
+    rows = np.linspace(0.8, 1.2, height, dtype=np.float32)[:, None, None]
+    photo = np.empty((height, width, 3), np.uint8)
+    for channel in range(3):  # one channel at a time: this process stays small too
+        plane = ramp[..., 0] * rows[..., 0] + rng.standard_normal((height, width), np.float32) * 25
+        photo[..., channel] = np.clip(np.rint(plane), 0, 255)
+    path = folder / "photo.jpg"
+    Image.fromarray(photo).save(path, quality=95)
+    return path
+
+
+def measure(command: list[str], mode: str) -> dict:
     """Run one child process and return its JSON report (peak MB, seconds)."""
     start = time.perf_counter()
     result = subprocess.run(
-        [sys.executable, "-c", CHILD, mode, model, str(height), str(width)],
-        capture_output=True,
-        text=True,
-        check=False,
+        [sys.executable, "-c", *command], capture_output=True, text=True, check=False
     )
     if result.returncode != 0:
         return {"mode": mode, "error": result.stderr.strip().splitlines()[-1:]}
@@ -76,21 +115,38 @@ def main() -> None:
     parser.add_argument("--untiled", action="store_true", help="also measure one untiled call")
     args = parser.parse_args()
 
-    modes = ["baseline", "tiled"] + (["untiled"] if args.untiled else [])
-    reports = {mode: measure(mode, args.model, args.height, args.width) for mode in modes}
+    size = [args.model, str(args.height), str(args.width)]
+    modes = ["baseline", "tiled", "auto"] + (["untiled"] if args.untiled else [])
+    reports = {mode: measure([CHILD, mode, *size], mode) for mode in modes}
+    with tempfile.TemporaryDirectory() as folder:
+        photo = write_photo(Path(folder), args.height, args.width)
+        out = str(Path(folder) / "out.png")
+        reports["cli"] = measure([CLI_CHILD, str(photo), out, args.model], "cli")
     for report in reports.values():
         print(json.dumps(report))
-    base, tiled = reports["baseline"], reports["tiled"]
-    if "error" in tiled or "error" in base:
+    if any("error" in report for report in reports.values()):
         raise SystemExit("a measurement failed; see the lines above")
+    base = reports["baseline"]["peak_mb"]
     megapixels = args.height * args.width / 1e6
+    labels = {
+        "tiled": "gray, 256x256 tiles (tile=256)",
+        "auto": f"gray, tile='auto' (tiles {reports['auto'].get('tiles') or 'none: one pass'})",
+        "untiled": "gray, one pass (tile=None)",
+        "cli": "RGB JPEG, deepdenoise denoise (default path, per channel)",
+    }
     print(
-        f"{args.model} on {args.height}x{args.width} ({megapixels:.0f} MP), 256x256 tiles: "
-        f"peak {tiled['peak_mb']:.0f} MB (baseline {base['peak_mb']:.0f} MB, "
-        f"+{tiled['peak_mb'] - base['peak_mb']:.0f} MB for denoising), "
-        f"{tiled['seconds']:.1f} s, {megapixels / tiled['seconds']:.2f} MP/s; "
-        f"goal: peak under 2048 MB -> {'met' if tiled['peak_mb'] < 2048 else 'MISSED'}"
+        f"{args.model} on {args.height}x{args.width} ({megapixels:.0f} MP); "
+        f"baseline peak {base:.0f} MB; goal: every peak under 2048 MB"
     )
+    for mode, report in reports.items():
+        if mode == "baseline":
+            continue
+        peak, seconds = report["peak_mb"], report["seconds"]
+        verdict = "met" if peak < 2048 else "MISSED"
+        print(
+            f"  {mode:8s} {labels[mode]}: peak {peak:.0f} MB (+{peak - base:.0f} MB), "
+            f"{seconds:.1f} s, {megapixels / seconds:.2f} MP/s -> {verdict}"
+        )
 
 
 if __name__ == "__main__":

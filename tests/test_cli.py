@@ -31,8 +31,12 @@ GOOD = ("gray8.png", "rgb8.jpg", "gray16.tif", "gray16.png", "rgba.png")
 BAD = ("truncated.png", "not_an_image.png", "empty.png", "zero_size.tif")
 
 
-def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+def run_cli(*args: str, cwd: Path, tf_log_level: str | None = "3") -> subprocess.CompletedProcess:
+    """Run ``python -m deepdenoise``; ``tf_log_level=None`` leaves TF_CPP_MIN_LOG_LEVEL unset."""
+    env = dict(os.environ)
+    env.pop("TF_CPP_MIN_LOG_LEVEL", None)
+    if tf_log_level is not None:
+        env["TF_CPP_MIN_LOG_LEVEL"] = tf_log_level
     return subprocess.run(
         [sys.executable, "-m", "deepdenoise", *args],
         cwd=cwd,
@@ -160,11 +164,16 @@ def runs(workspace: Path, data_dir: Path) -> dict[str, subprocess.CompletedProce
         "bench": ("bench", "--dataset", "set12", "--sigma", "25", "--methods", "noisy,gaussian",
                   "--max-images", "1", "--out", "results", "--data-dir", str(data_dir)),
         "train": ("train", "--config", "tiny.toml", "--workdir", "run", "--max-steps", "2"),
+        # The default path (shipped FFDNet, auto tiles), TF_CPP_MIN_LOG_LEVEL unset, one error.
+        "quiet": ("denoise", "in/gray8.png", "missing.png", "-o", "outQ"),
     }  # fmt: skip
     inputs = {"in": digest(workspace / "in"), "inD": digest(workspace / "inD")}
     with ThreadPoolExecutor(max_workers=4) as pool:
         futures = {
-            name: pool.submit(run_cli, *args, cwd=workspace) for name, args in commands.items()
+            name: pool.submit(
+                run_cli, *args, cwd=workspace, tf_log_level=None if name == "quiet" else "3"
+            )
+            for name, args in commands.items()
         }
         results = {name: future.result() for name, future in futures.items()}
     results["inputs_before"] = inputs  # type: ignore[assignment]
@@ -285,6 +294,54 @@ def test_train_runs_a_recipe(runs: dict, workspace: Path) -> None:
     assert run["trainer"] == "deepdenoise train" and run["finished"]
 
 
+def test_no_tensorflow_startup_lines_reach_stderr(runs: dict, workspace: Path) -> None:
+    """TensorFlow's C++ start-up logs are filtered out; the CLI's own errors still show."""
+    result = runs["quiet"]
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert [line for line in result.stderr.splitlines() if _TF_LOG.match(line)] == []
+    first, summary = result.stderr.splitlines()
+    assert first == "deepdenoise: error: missing.png does not exist"
+    assert summary.startswith("deepdenoise: error: 1 of 2 inputs failed")
+    assert (workspace / "outQ" / "gray8.png").is_file()  # the model did run
+    assert "gray8.png -> outQ" in result.stdout
+    for name, other in runs.items():  # and no other command shows them either
+        if isinstance(other, subprocess.CompletedProcess):
+            assert not [line for line in other.stderr.splitlines() if _TF_LOG.match(line)], name
+
+
+@pytest.mark.parametrize("command", [["--help"], ["denoise", "--help"]])
+def test_help_is_quiet_in_a_subprocess(command: list[str], tmp_path: Path) -> None:
+    result = run_cli(*command, cwd=tmp_path, tf_log_level=None)
+    assert result.returncode == 0
+    assert result.stderr == ""
+    assert "usage:" in result.stdout
+
+
+def test_native_stderr_filter_keeps_real_errors(capfd: pytest.CaptureFixture) -> None:
+    """Only start-up log lines are dropped, and descriptor 2 is restored afterwards."""
+    from deepdenoise.cli import _native_stderr_filtered
+
+    notice = b"WARNING: All log messages before absl::InitializeLog() is called are written\n"
+    info = b"I0000 00:00:1796003983.256536    5645 port.cc:153] oneDNN custom operations\n"
+    error = b"E0000 00:00:1796003983.256536    5645 cuda.cc:12] failed to load CUDA\n"
+    with _native_stderr_filtered():
+        os.write(2, notice + info + b"To enable the following instructions: AVX2\n")
+        os.write(2, error + b"a real problem\n")
+    os.write(2, b"after the block\n")
+    err = capfd.readouterr().err
+    assert err == error.decode() + "a real problem\nafter the block\n"
+
+
+def test_native_stderr_filter_replays_when_the_import_fails(capfd: pytest.CaptureFixture) -> None:
+    from deepdenoise.cli import _native_stderr_filtered
+
+    with pytest.raises(ImportError), _native_stderr_filtered():
+        os.write(2, b"libfoo.so: cannot open shared object file\n")
+        raise ImportError("no libfoo")
+    assert capfd.readouterr().err == "libfoo.so: cannot open shared object file\n"
+
+
 # --- in-process checks of the argument handling -----------------------------------------
 
 
@@ -305,6 +362,14 @@ def test_help_lists_commands_and_examples(capsys: pytest.CaptureFixture) -> None
 def test_subcommand_help(command: str, capsys: pytest.CaptureFixture) -> None:
     assert main([command, "--help"]) == 0
     assert "examples:" in capsys.readouterr().out
+
+
+def test_denoise_help_is_honest_about_real_noise(capsys: pytest.CaptureFixture) -> None:
+    assert main(["denoise", "--help"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    for words in ("Gaussian noise", "Real camera noise differs", "spatially correlated",
+                  "depends on the signal", "book/ch1_background.md", "--progress"):  # fmt: skip
+        assert words in text, words
 
 
 def test_version(capsys: pytest.CaptureFixture) -> None:
@@ -473,3 +538,187 @@ def test_the_cli_package_runs_as_a_module(tmp_path: Path) -> None:
         timeout=120,
     )
     assert result.returncode == 0 and deepdenoise.__version__ in result.stdout
+
+
+# --- tiles, progress and metadata of `deepdenoise denoise` -------------------------------
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from deepdenoise.models import get_model
+
+    path = tmp_path_factory.mktemp("model") / "tiny.keras"
+    get_model("ffdnet", depth=2, width=4).save(path)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"), [([], "auto"), (["--tile", "0"], None), (["--tile", "96"], 96)]
+)
+def test_denoise_tiles_only_when_needed_by_default(
+    extra: list[str], expected: object, tmp_path: Path, tiny_model: Path, monkeypatch
+) -> None:
+    """The CLI passes tile="auto" (one pass unless over budget) unless --tile forces a size."""
+    from deepdenoise import inference
+
+    seen = []
+    real = inference.denoise
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs["tile"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(inference, "denoise", spy)
+    (tmp_path / "a.png").write_bytes(_png_bytes((_smooth((40, 52), 5) * 255).astype(np.uint8)))
+    args = ["denoise", str(tmp_path / "a.png"), "-o", str(tmp_path / "out")]
+    assert main([*args, "--model", str(tiny_model), "--sigma", "20", *extra]) == 0
+    assert seen == [expected]
+
+
+def test_denoise_output_equals_inference(
+    tmp_path: Path, tiny_model: Path, capsys: pytest.CaptureFixture
+) -> None:
+    """The file the CLI writes is inference.denoise of the 8-bit samples, in one pass."""
+    import keras
+
+    from deepdenoise.inference import denoise
+
+    noisy = (_smooth((37, 50, 3), 6) * 255).astype(np.uint8)
+    (tmp_path / "a.png").write_bytes(_png_bytes(noisy))
+    out = tmp_path / "out"
+    args = [str(tmp_path / "a.png"), "-o", str(out), "--model", str(tiny_model), "--sigma", "25"]
+    assert main(["denoise", *args]) == 0
+    expected = denoise(keras.saving.load_model(tiny_model), noisy, 25, tile=None)
+    np.testing.assert_array_equal(np.asarray(Image.open(out / "a.png")), expected)
+
+
+def test_progress_bar_only_when_asked(
+    tmp_path: Path, tiny_model: Path, capsys: pytest.CaptureFixture, monkeypatch
+) -> None:
+    from deepdenoise.cli import denoise as denoise_command
+
+    monkeypatch.setattr(denoise_command, "_PROGRESS_DELAY", 0.0)  # show even quick runs
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for index in range(2):
+        image = (_smooth((40, 40), index) * 255).astype(np.uint8)
+        (folder / f"{index}.png").write_bytes(_png_bytes(image))
+    common = ["denoise", str(folder), "--model", str(tiny_model), "--sigma", "25"]
+
+    assert main([*common, "-o", str(tmp_path / "quiet")]) == 0  # stderr is not a terminal
+    captured = capsys.readouterr()
+    assert captured.err == ""
+    assert len(captured.out.splitlines()) == 2
+
+    assert main([*common, "-o", str(tmp_path / "bar"), "--progress"]) == 0
+    captured = capsys.readouterr()
+    assert "2/2" in captured.err and "image" in captured.err  # a Keras Progbar, in images
+    assert captured.err.endswith("\r\x1b[2K")  # erased at the end
+    assert "\x1b" not in captured.out and len(captured.out.splitlines()) == 2
+
+    one = ["denoise", str(folder / "0.png"), "--model", str(tiny_model), "--sigma", "25"]
+    tiles = ["--tile", "16", "--overlap", "4", "--progress"]
+    assert main([*one, "-o", str(tmp_path / "tiles"), *tiles]) == 0
+    err = capsys.readouterr().err  # one image: 4 x 4 tiles, in 4 batches of 4
+    assert "4/4" in err and "pass" in err
+
+    assert main([*one, "-o", str(tmp_path / "no"), "--no-progress"]) == 0
+    assert capsys.readouterr().err == ""
+
+    # On a terminal the bar needs no flag (stderr is captured here: pretend it is a TTY).
+    monkeypatch.setattr(denoise_command, "_is_terminal", lambda stream: True)
+    assert main([*common, "-o", str(tmp_path / "tty")]) == 0
+    assert "2/2" in capsys.readouterr().err
+    assert main([*common, "-o", str(tmp_path / "tty_no"), "--no-progress"]) == 0
+    assert capsys.readouterr().err == ""
+
+
+def _icc(space: str) -> bytes:
+    from PIL import ImageCms
+
+    return ImageCms.ImageCmsProfile(ImageCms.createProfile(space)).tobytes()
+
+
+def _exif(orientation: int) -> Image.Exif:
+    exif = Image.Exif()
+    exif[0x010F] = "Canon"
+    exif[0x0110] = "EOS R5"
+    exif[0x0112] = orientation
+    return exif
+
+
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    import struct
+    import zlib
+
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def make_photos(folder: Path) -> None:
+    """Photos with an ICC profile and EXIF (camera model, orientation) in each output format."""
+    import tensorflow as tf
+
+    folder.mkdir()
+    srgb = _icc("sRGB")
+    rgb = (_smooth((30, 40, 3), 7) * 255).astype(np.uint8)
+    # JPEG, turned a quarter turn by its orientation tag: the loader turns the pixels.
+    Image.fromarray(rgb).save(folder / "a.jpg", exif=_exif(6), icc_profile=srgb, quality=95)
+    Image.fromarray(rgb).save(folder / "b.png", exif=_exif(3), icc_profile=srgb)
+    # A 16-bit colour PNG (TensorFlow writes it; Pillow cannot) with an iCCP chunk.
+    png = tf.io.encode_png((_smooth((20, 24, 3), 8) * 65535).astype(np.uint16)).numpy()
+    iccp = _png_chunk(b"iCCP", b"sRGB\x00\x00" + __import__("zlib").compress(srgb))
+    (folder / "c.png").write_bytes(png[:33] + iccp + png[33:])
+    # A 16-bit colour TIFF, read as stored: its orientation tag stays.
+    tags = [(271, "s", 0, "Canon", True), (272, "s", 0, "EOS R5", True), (274, "H", 1, 6, True)]
+    rgb16 = (_smooth((22, 26, 3), 9) * 65535).astype(np.uint16)
+    tifffile.imwrite(folder / "d.tif", rgb16, photometric="rgb", iccprofile=srgb, extratags=tags)
+
+
+def test_denoise_keeps_exif_and_icc(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    make_photos(tmp_path / "in")
+    out = tmp_path / "out"
+    base = ["--model", "gaussian", "--sigma", "10"]
+    assert main(["denoise", str(tmp_path / "in"), "-o", str(out), *base]) == 0
+    assert (
+        main(["denoise", str(tmp_path / "in" / "a.jpg"), "-o", str(tmp_path / "a.jpg"), *base])
+        == 0
+    )
+    out_text = capsys.readouterr().out
+    assert out_text.count("ICC and EXIF kept") == 4 and out_text.count("ICC kept") == 1
+    srgb = _icc("sRGB")
+
+    for path, size, orientation in (
+        (out / "a.png", (30, 40), 1),  # the JPEG's pixels were turned: now upright
+        (tmp_path / "a.jpg", (30, 40), 1),
+        (out / "b.png", (40, 30), 1),
+    ):
+        with Image.open(path) as image:
+            assert image.size == size, path
+            assert image.info.get("icc_profile") == srgb, path
+            exif = image.getexif()
+            assert (exif[0x010F], exif[0x0110], exif[0x0112]) == ("Canon", "EOS R5", orientation)
+
+    with Image.open(out / "c.png") as image:
+        assert image.info.get("icc_profile") == srgb
+    assert (out / "c.png").read_bytes()[24] == 16  # still 16 bits per sample
+
+    with tifffile.TiffFile(out / "d.tif") as tif:
+        page = tif.pages[0]
+        assert page.dtype == np.uint16 and page.shape == (22, 26, 3)
+        assert page.tags[34675].value == srgb
+        assert page.tags[272].value == "EOS R5" and page.tags[274].value == 6
+
+
+def test_denoise_drops_an_icc_profile_of_another_colour_space(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    """A gray image whose profile is RGB: writing it would make viewers misread the file."""
+    rgb_profile = _icc("sRGB")
+    Image.fromarray((_smooth((16, 16), 1) * 255).astype(np.uint8)).save(
+        tmp_path / "g.png", icc_profile=rgb_profile
+    )
+    args = [str(tmp_path / "g.png"), "-o", str(tmp_path / "out"), "--model", "median"]
+    assert main(["denoise", *args, "--sigma", "10"]) == 0
+    assert "ICC profile (RGB) not kept: output is gray" in capsys.readouterr().out
+    with Image.open(tmp_path / "out" / "g.png") as image:
+        assert "icc_profile" not in image.info

@@ -1,13 +1,15 @@
-"""Tests for tiled inference: exactness, dtypes, channels, self-ensemble, sigma."""
+"""Tests for tiled inference: exactness, dtypes, channels, self-ensemble, sigma, auto tiles."""
 
 from __future__ import annotations
+
+import math
 
 import keras
 import numpy as np
 import pytest
 
-from deepdenoise import noise
-from deepdenoise.inference import denoise, estimate_receptive_field, tile_layout
+from deepdenoise import inference, noise
+from deepdenoise.inference import auto_tile, denoise, estimate_receptive_field, tile_layout
 from deepdenoise.models import get_model
 
 
@@ -145,6 +147,144 @@ def test_batch_size_does_not_change_result(dncnn5: keras.Model, image: np.ndarra
     one = denoise(dncnn5, image, tile=64, overlap=8, batch_size=1)
     many = denoise(dncnn5, image, tile=64, overlap=8, batch_size=7)
     np.testing.assert_allclose(one, many, atol=1e-6)
+
+
+# --- tile="auto": one pass when it fits, tiles only when it does not -----------------------
+
+
+def record_passes(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, ...]]:
+    """Record the shape of every batch :func:`denoise` sends to the model."""
+    shapes: list[tuple[int, ...]] = []
+    real = inference._predict
+
+    def spy(model: keras.Model, batch: np.ndarray, sigma_map_value: float | None) -> np.ndarray:
+        shapes.append(batch.shape)
+        return real(model, batch, sigma_map_value)
+
+    monkeypatch.setattr(inference, "_predict", spy)
+    return shapes
+
+
+def test_auto_runs_an_image_that_fits_in_one_pass(
+    dncnn5: keras.Model, image: np.ndarray, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shapes = record_passes(monkeypatch)
+    auto = denoise(dncnn5, image)  # tile="auto" is the default
+    assert shapes == [(1, 301, 257, 1)]
+    np.testing.assert_array_equal(auto, denoise(dncnn5, image, tile=None))
+
+
+def test_auto_tiles_within_the_budget_and_equals_one_pass(
+    dncnn5: keras.Model, image: np.ndarray, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # conv_stack(5) is 4 channels wide: 48 bytes per pixel, so 9600 pixels per pass here.
+    monkeypatch.setattr(inference, "PASS_MEMORY_BYTES", 48 * 9600)
+    assert auto_tile(dncnn5, image.shape, overlap=8) is not None
+    shapes = record_passes(monkeypatch)
+    tiled = denoise(dncnn5, image, overlap=8)
+    assert len(shapes) > 1
+    assert all(n * h * w <= 9600 for n, h, w, _ in shapes)
+    np.testing.assert_allclose(tiled, denoise(dncnn5, image, tile=None), atol=1e-4)
+
+
+@pytest.mark.parametrize("name", ["ffdnet", "dncnn25"])
+def test_auto_tile_of_the_shipped_models(name: str) -> None:
+    """512x512 in one pass (no 256-pixel tiles); a 24-megapixel photo in tiles within budget."""
+    from deepdenoise import weights
+
+    model = weights.load_pretrained(name)
+    assert auto_tile(model, (512, 512)) is None
+    tile_h, tile_w = auto_tile(model, (6000, 4000, 3))
+    widest = 16 if name == "ffdnet" else 64  # floats per pixel of the widest activation
+    assert tile_h * tile_w <= inference.PASS_MEMORY_BYTES // (12 * widest)
+    assert min(tile_h, tile_w) > 2 * 32
+
+
+def test_auto_tile_uses_the_fewest_balanced_tiles() -> None:
+    model = conv_stack(2, width=64)  # 64 floats per pixel: 699050 pixels per pass
+    pixels = inference.PASS_MEMORY_BYTES // (12 * 64)
+    tile_h, tile_w = auto_tile(model, (6000, 4000))
+    assert tile_h * tile_w <= pixels
+    side = math.isqrt(pixels)
+    squares = len(tile_layout(6000, side, 32)) * len(tile_layout(4000, side, 32))
+    assert len(tile_layout(6000, tile_h, 32)) * len(tile_layout(4000, tile_w, 32)) <= squares
+    # Balanced: 1000x700 is just over the budget (a 998-pixel limit on the long side); it
+    # gets two tiles of 532 rows, not one of 998 and one almost all overlap.
+    assert auto_tile(model, (1000, 700)) == (532, 700)
+
+
+def test_auto_tile_keeps_fixed_size_models_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(inference, "PASS_MEMORY_BYTES", 1000)  # a few pixels per pass
+    model = get_model("dense_autoencoder")
+    assert auto_tile(model, (28, 28)) is None
+    assert denoise(model, np.zeros((28, 28), dtype=np.float32)).shape == (28, 28)
+    assert auto_tile(conv_stack(2), (28, 28)) is not None
+
+
+def test_bad_tile_string_names_tile(dncnn5: keras.Model) -> None:
+    with pytest.raises(ValueError, match="tile"):
+        denoise(dncnn5, np.zeros((10, 10), dtype=np.float32), tile="whole")
+
+
+def test_many_models_give_no_retracing_warning(tmp_path) -> None:
+    """Each model traces its own predict function; TensorFlow must not warn about it.
+
+    In a fresh process: TensorFlow warns at most twice per process, so an earlier
+    test could have used up its warnings.
+    """
+    import subprocess
+    import sys
+
+    script = """
+import numpy as np, keras
+from deepdenoise.inference import denoise
+for seed in range(8):
+    inputs = keras.Input((None, None, 1))
+    model = keras.Model(inputs, keras.layers.Conv2D(1, 3, padding="same")(inputs))
+    for side in (20 + seed, 30 + seed):
+        denoise(model, np.zeros((side, side), np.float32), tile=None)
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300, cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    assert "retracing" not in result.stderr
+
+
+# --- progress ------------------------------------------------------------------------------
+
+
+def test_progress_counts_every_pass(dncnn5: keras.Model) -> None:
+    rgb = np.random.default_rng(12).uniform(size=(70, 51, 3)).astype(np.float32)
+    calls: list[tuple[int, int]] = []
+    denoise(
+        dncnn5,
+        rgb,
+        tile=32,
+        overlap=8,
+        batch_size=2,
+        self_ensemble=True,
+        progress=lambda done, total: calls.append((done, total)),
+    )
+    # 70x51 in 32-pixel tiles with 8 of overlap: 4 x 3 windows, 6 batches of 2, either way
+    # round; times 8 transforms, times 3 channels through a gray model.
+    total = 6 * 8 * 3
+    assert calls == [(done, total) for done in range(1, total + 1)]
+
+
+def test_progress_counts_the_auto_tiles_of_turned_views(
+    dncnn5: keras.Model, image: np.ndarray, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Auto tiles are not square; a quarter turn of the image turns them too."""
+    monkeypatch.setattr(inference, "PASS_MEMORY_BYTES", 48 * 9600)
+    tile_h, tile_w = auto_tile(dncnn5, image.shape, overlap=8)
+    assert tile_h != tile_w
+    shapes = record_passes(monkeypatch)
+    calls: list[tuple[int, int]] = []
+    progress = lambda done, total: calls.append((done, total))  # noqa: E731
+    denoise(dncnn5, image, overlap=8, self_ensemble=True, progress=progress)
+    assert calls == [(done, len(shapes)) for done in range(1, len(shapes) + 1)]
+    assert {shape[1:3] for shape in shapes} == {(tile_h, tile_w), (tile_w, tile_h)}
 
 
 # --- dtypes and ranges ---------------------------------------------------------------------

@@ -45,7 +45,7 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -265,7 +265,7 @@ def denoiser_from_model(
     name: str,
     model: Any,
     *,
-    tile: int | None = 256,
+    tile: int | Literal["auto"] | None = "auto",
     overlap: int = 32,
     self_ensemble: bool = False,
 ) -> FunctionDenoiser:
@@ -398,7 +398,7 @@ def _load_pretrained(name: str) -> Any:
 def get_denoiser(
     name: str,
     *,
-    tile: int | None = 256,
+    tile: int | Literal["auto"] | None = "auto",
     overlap: int = 32,
     self_ensemble: bool = False,
 ) -> FunctionDenoiser:

@@ -1,9 +1,11 @@
-"""Denoise images of any size with a trained Keras model, tile by tile.
+"""Denoise images of any size with a trained Keras model, whole or tile by tile.
 
 :func:`denoise` is the one way the book, the CLI and the benchmarks apply a
 model to a photograph. It accepts gray or RGB images as uint8, uint16 or
-float, pads them to the size the model needs, cuts them into overlapping
-tiles so memory stays bounded, and returns the result in the input's dtype.
+float, pads them to the size the model needs, runs the whole image in one
+pass when that fits a memory budget (:data:`PASS_MEMORY_BYTES`) and cuts it
+into overlapping tiles only when it does not (:func:`auto_tile`), and returns
+the result in the input's dtype.
 
 Examples
 --------
@@ -20,29 +22,64 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import math
-import numbers
 import warnings
-from collections.abc import Iterator
+import weakref
+from collections.abc import Callable, Iterator
+from typing import Any, Literal
 
 import keras
 import numpy as np
 
-from deepdenoise._checks import check_positive_int, check_sigma
+from deepdenoise._checks import check_non_negative_int, check_positive_int, check_sigma
+from deepdenoise._dtypes import INTEGER_MAX, to_unit_float
 
-__all__ = ["denoise", "estimate_noise_level", "estimate_receptive_field", "tile_layout"]
+__all__ = [
+    "PASS_MEMORY_BYTES",
+    "auto_tile",
+    "denoise",
+    "estimate_noise_level",
+    "estimate_receptive_field",
+    "tile_layout",
+]
 
-_INTEGER_MAX = {np.dtype(np.uint8): 255.0, np.dtype(np.uint16): 65535.0}
 _ESTIMATE_SIDE = 2048
 
+PASS_MEMORY_BYTES = 512 * 2**20
+"""Memory one forward pass may use with ``tile="auto"`` (bytes): 512 MiB.
 
-def _check_nonnegative_int(value: object, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
-        raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
-    return int(value)
+:func:`auto_tile` turns it into a number of pixels per pass for each model,
+from the model's widest activation (see :func:`auto_tile`). Measured peak
+resident memory of one pass (``ru_maxrss`` above a warmed-up process,
+``model.predict_on_batch``, TensorFlow 2.21 CPU, Keras 3.15, 2 cores)::
+
+    ffdnet  (12 convs, 64 channels at half resolution: 16 floats/pixel)
+        1024^2: +169 MB   2048^2: +659 MB   3072^2: +1499 MB   ~160 bytes/pixel
+    dncnn25 (17 convs, 64 channels at full resolution: 64 floats/pixel)
+         512^2: +134 MB   1024^2: +535 MB   1448^2: +1064 MB   ~510 bytes/pixel
+
+that is 8-10 bytes per pixel for each float of the widest activation;
+:func:`auto_tile` budgets 12, a margin of 20-50%. With 512 MiB,
+FFDNet runs up to about 2.8 megapixels (1672x1672) in one pass, DnCNN about
+0.7 megapixels (836x836), and a 6000x4000 photograph stays under 2 GB of
+peak memory in all (``benchmarks/memory_tiled.py``). For contrast, calling
+the model eagerly (``model(x)``) keeps every intermediate activation alive:
++840 MB for FFDNet at 1024^2, +3072 MB for DnCNN at 512^2.
+"""
+
+_BYTES_PER_WIDEST_FLOAT = 12
+# Floats per pixel assumed for a model whose layers cannot be probed (a nested or
+# subclassed model): a 64-channel network at full resolution, as DnCNN.
+_FALLBACK_WIDEST_FLOATS = 64.0
+_WIDEST_CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+Progress = Callable[[int, int], None]
+"""``progress(done, total)``: called after each forward pass of :func:`denoise`."""
 
 
-def _model_info(model: keras.Model) -> dict[str, object]:
+def _model_info(model: keras.Model) -> dict[str, Any]:
     from deepdenoise.models import model_info
 
     return model_info(model)
@@ -84,7 +121,7 @@ def tile_layout(length: int, tile: int, overlap: int) -> list[tuple[int, int, in
     """
     length = check_positive_int(length, "length")
     tile = check_positive_int(tile, "tile")
-    overlap = _check_nonnegative_int(overlap, "overlap")
+    overlap = check_non_negative_int(overlap, "overlap")
     if tile <= 2 * overlap:
         raise ValueError(f"tile must be larger than 2 * overlap = {2 * overlap}, got {tile}")
     size = min(tile, length)
@@ -103,7 +140,7 @@ def _check_input(image: object) -> np.ndarray:
     """Validate ``image``; return it as an (H, W, C) array in its own dtype."""
     array = np.asarray(image)
     dtype = array.dtype
-    if dtype not in _INTEGER_MAX and not np.issubdtype(dtype, np.floating):
+    if dtype not in INTEGER_MAX and not np.issubdtype(dtype, np.floating):
         raise TypeError(f"image must be uint8, uint16 or floating point, got dtype {dtype}")
     if array.ndim not in (2, 3):
         raise ValueError(
@@ -116,22 +153,19 @@ def _check_input(image: object) -> np.ndarray:
         )
     if min(array.shape) == 0:
         raise ValueError(f"image must not be empty, got shape {array.shape}")
-    if dtype not in _INTEGER_MAX and not np.isfinite(array).all():
+    if dtype not in INTEGER_MAX and not np.isfinite(array).all():
         raise ValueError("image contains NaN or infinite values")
     return array[..., None] if array.ndim == 2 else array
 
 
-def _to_float(array: np.ndarray) -> np.ndarray:
-    """Convert (part of) the image to float32 on the [0, 1] scale."""
-    if array.dtype in _INTEGER_MAX:
-        return array.astype(np.float32) / np.float32(_INTEGER_MAX[array.dtype])
-    return array.astype(np.float32, copy=False)
-
-
 def _from_float(result: np.ndarray, dtype: np.dtype) -> np.ndarray:
-    """Convert float32 results back to ``dtype`` (integers rounded and clipped)."""
-    if dtype in _INTEGER_MAX:
-        top = _INTEGER_MAX[dtype]
+    """Convert float32 results back to ``dtype`` (integers rounded and clipped).
+
+    In float32 and in place, unlike :func:`deepdenoise._dtypes.from_unit_float`
+    (float64): a 24-megapixel colour photo would need 580 MB more.
+    """
+    if dtype in INTEGER_MAX:
+        top = INTEGER_MAX[dtype]
         scaled = result * np.float32(top)
         np.rint(scaled, out=scaled)
         np.clip(scaled, 0, top, out=scaled)
@@ -145,7 +179,7 @@ def _estimate_sigma(array: np.ndarray) -> float:
 
     height, width = array.shape[:2]
     top, left = max(0, (height - _ESTIMATE_SIDE) // 2), max(0, (width - _ESTIMATE_SIDE) // 2)
-    crop = _to_float(array[top : top + _ESTIMATE_SIDE, left : left + _ESTIMATE_SIDE])
+    crop = to_unit_float(array[top : top + _ESTIMATE_SIDE, left : left + _ESTIMATE_SIDE])
     with np.errstate(invalid="ignore"), warnings.catch_warnings():
         # An image with no nonzero wavelet detail (all zeros) gives NaN: no noise.
         warnings.simplefilter("ignore", RuntimeWarning)
@@ -193,23 +227,186 @@ def estimate_noise_level(image: np.ndarray) -> float:
     return _estimate_sigma(_check_input(image))
 
 
+class _RetracingWarningFilter(logging.Filter):
+    """Drop TensorFlow's "N out of the last M calls ... triggered tf.function retracing"."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "triggered tf.function retracing" not in record.getMessage()
+
+
+_RETRACING_FILTER = _RetracingWarningFilter()
+
+
+@contextlib.contextmanager
+def _retracing_warning_filtered() -> Iterator[None]:
+    """Hide TensorFlow's retracing warning during :func:`_predict` only.
+
+    Keras traces one predict function per model (and again when the shape
+    changes, at most twice more); TensorFlow counts the traces of all of them
+    together, as they share their code, and warns when several models are
+    each used a few times (a notebook comparing models, a test suite). The
+    traces are expected there, so the warning is noise.
+    """
+    logger = logging.getLogger("tensorflow")
+    logger.addFilter(_RETRACING_FILTER)
+    try:
+        yield
+    finally:
+        logger.removeFilter(_RETRACING_FILTER)
+
+
 def _predict(model: keras.Model, batch: np.ndarray, sigma_map_value: float | None) -> np.ndarray:
-    if sigma_map_value is None:
-        output = model(batch, training=False)
-    else:
+    """Run ``model`` on a batch through its compiled predict function.
+
+    ``predict_on_batch`` runs a traced graph (``tf.function`` on TensorFlow,
+    ``jax.jit`` on JAX) that frees each activation once it is used; calling
+    the model eagerly keeps every intermediate activation alive until the end
+    of the call (5 to 20 times the memory, see :data:`PASS_MEMORY_BYTES`).
+    """
+    inputs: np.ndarray | list[np.ndarray] = batch
+    if sigma_map_value is not None:
         sigma_map = np.full((*batch.shape[:3], 1), sigma_map_value, dtype=np.float32)
-        output = model([batch, sigma_map], training=False)
+        inputs = [batch, sigma_map]
+    with _retracing_warning_filtered():
+        output = model.predict_on_batch(inputs)
     return np.asarray(keras.ops.convert_to_numpy(output), dtype=np.float32)
 
 
+def _widest_activation(model: keras.Model, info: dict[str, Any]) -> float:
+    """Floats per input pixel of the model's largest layer output (probed once per model)."""
+    try:
+        return _WIDEST_CACHE[model]
+    except (KeyError, TypeError):
+        pass
+    multiple = int(info["size_multiple"])
+    side = max(32, 8 * multiple)
+    try:
+        outputs = [
+            layer.output
+            for layer in model.layers
+            if not isinstance(layer, keras.layers.InputLayer)
+        ]
+        probe = keras.Model(model.inputs, outputs)
+        zeros = [
+            np.zeros((1, side, side, int(tensor.shape[-1])), np.float32) for tensor in model.inputs
+        ]
+        sizes = [
+            math.prod(tuple(result.shape)[1:])
+            for result in keras.tree.flatten(probe(zeros, training=False))
+        ]
+        widest = max([*sizes, sum(int(tensor.shape[-1]) for tensor in model.inputs)])
+        floats = widest / side**2 if sizes else _FALLBACK_WIDEST_FLOATS
+    except Exception:  # a layer used twice, a subclassed model...: assume a wide network
+        floats = _FALLBACK_WIDEST_FLOATS
+    try:
+        _WIDEST_CACHE[model] = floats
+    except TypeError:  # pragma: no cover - a model that cannot be weakly referenced
+        pass
+    return floats
+
+
+def _pass_pixels(model: keras.Model, info: dict[str, Any]) -> int:
+    """Pixels one forward pass may hold within :data:`PASS_MEMORY_BYTES`."""
+    bytes_per_pixel = _BYTES_PER_WIDEST_FLOAT * _widest_activation(model, info)
+    return max(1, int(PASS_MEMORY_BYTES // bytes_per_pixel))
+
+
+def _axis_tile(length: int, limit: int, overlap: int, multiple: int) -> int:
+    """The shortest tile side, at most ``limit``, that covers ``length`` in the fewest tiles."""
+    if length <= limit:
+        return length
+    count = 1 + math.ceil((length - limit) / (limit - 2 * overlap))
+    side = math.ceil((length + 2 * overlap * (count - 1)) / count)
+    return min(math.ceil(side / multiple) * multiple, limit)
+
+
+def _plan_auto(
+    model: keras.Model, info: dict[str, Any], shape: tuple[int, int], overlap: int
+) -> tuple[int, int] | None:
+    """``tile="auto"`` on a padded (H, W) plane whose sides are multiples of the model's."""
+    multiple = int(info["size_multiple"])
+    pixels = _pass_pixels(model, info)
+    height, width = shape
+    if height * width <= pixels:
+        return None
+    smallest = 2 * overlap + multiple  # the smallest tile that keeps a pixel
+    square = max(math.isqrt(pixels) // multiple * multiple, smallest)
+    short_axis = 0 if height <= width else 1
+    short = _axis_tile(shape[short_axis], square, overlap, multiple)
+    long_limit = max(pixels // short // multiple * multiple, smallest)
+    long = _axis_tile(shape[1 - short_axis], long_limit, overlap, multiple)
+    return (short, long) if short_axis == 0 else (long, short)
+
+
+def auto_tile(
+    model: keras.Model, shape: tuple[int, ...], *, overlap: int = 32
+) -> tuple[int, int] | None:
+    r"""The tiles :func:`denoise` uses with ``tile="auto"``: None for one pass, else (H, W).
+
+    The whole image goes through the model in one pass when its padded size
+    fits the pixels one pass may hold: :data:`PASS_MEMORY_BYTES` divided by
+    12 bytes for each float per pixel of the model's widest activation
+    (probed once per model on a 32x32 input). Otherwise the tiles are the
+    fewest that fit, each as small as they can be for that count (so a
+    1000-pixel side that needs two tiles gets two of about 532, not one of
+    900 and one mostly overlap).
+
+    Parameters
+    ----------
+    model : keras.Model
+        The denoiser, as for :func:`denoise`.
+    shape : tuple of int
+        The image shape, (H, W) or (H, W, C).
+    overlap : int, default 32
+        The margin, as for :func:`denoise` (rounded up to the model's size
+        multiple).
+
+    Returns
+    -------
+    tuple of (int, int) or None
+        None when one pass fits (and for fixed-size models), else the tile
+        height and width, multiples of the model's size multiple, each
+        larger than twice the overlap.
+
+    Examples
+    --------
+    >>> import keras
+    >>> inputs = keras.Input((None, None, 1))
+    >>> x = keras.layers.Conv2D(64, 3, padding="same")(inputs)
+    >>> model = keras.Model(inputs, keras.layers.Conv2D(1, 3, padding="same")(x))
+    >>> auto_tile(model, (512, 512)) is None   # 64 floats/pixel: 0.7 MP per pass
+    True
+    >>> auto_tile(model, (6000, 4000))
+    (912, 720)
+    """
+    if len(shape) not in (2, 3):
+        raise ValueError(f"shape must be (H, W) or (H, W, C), got {shape!r}")
+    height = check_positive_int(shape[0], "height")
+    width = check_positive_int(shape[1], "width")
+    overlap = check_non_negative_int(overlap, "overlap")
+    info = _model_info(model)
+    if info.get("input_size") is not None:
+        return None
+    multiple = int(info["size_multiple"])
+    overlap = math.ceil(overlap / multiple) * multiple
+    padded = (math.ceil(height / multiple) * multiple, math.ceil(width / multiple) * multiple)
+    return _plan_auto(model, info, padded, overlap)
+
+
 def _windows(
-    shape: tuple[int, int], tile: int, overlap: int
-) -> Iterator[tuple[tuple[int, int, int], tuple[int, int, int]]]:
-    rows = tile_layout(shape[0], tile, overlap)
-    cols = tile_layout(shape[1], tile, overlap)
-    for row in rows:
-        for col in cols:
-            yield row, col
+    shape: tuple[int, int], tiles: tuple[int, int], overlap: int
+) -> list[tuple[tuple[int, int, int], tuple[int, int, int]]]:
+    rows = tile_layout(shape[0], tiles[0], overlap)
+    cols = tile_layout(shape[1], tiles[1], overlap)
+    return [(row, col) for row in rows for col in cols]
+
+
+def _count_passes(
+    shape: tuple[int, int], tiles: tuple[int, int] | None, overlap: int, batch_size: int
+) -> int:
+    if tiles is None:
+        return 1
+    return math.ceil(len(_windows(shape, tiles, overlap)) / batch_size)
 
 
 def _run_tiled(
@@ -217,18 +414,21 @@ def _run_tiled(
     plane: np.ndarray,
     sigma_map_value: float | None,
     *,
-    tile: int | None,
+    tiles: tuple[int, int] | None,
     overlap: int,
     batch_size: int,
+    after_pass: Callable[[], None],
 ) -> np.ndarray:
     """Denoise one padded (H, W, C) plane tile by tile into a new array."""
     height, width = plane.shape[:2]
-    if tile is None:
-        return _predict(model, plane[None], sigma_map_value)[0]
+    if tiles is None:
+        result = _predict(model, plane[None], sigma_map_value)[0]
+        after_pass()
+        return result
     output: np.ndarray | None = None
     pending: list[tuple[tuple[int, int, int], tuple[int, int, int]]] = []
-    windows = list(_windows((height, width), tile, overlap))
-    tile_h, tile_w = min(tile, height), min(tile, width)
+    windows = _windows((height, width), tiles, overlap)
+    tile_h, tile_w = min(tiles[0], height), min(tiles[1], width)
     for index, window in enumerate(windows):
         pending.append(window)
         if len(pending) < batch_size and index < len(windows) - 1:
@@ -241,6 +441,7 @@ def _run_tiled(
             (r0, r1, r2), (c0, c1, c2) = row, col
             output[r1:r2, c1:c2] = result[r1 - r0 : r2 - r0, c1 - c0 : c2 - c0]
         pending = []
+        after_pass()
     assert output is not None  # there is always at least one window
     return output
 
@@ -249,17 +450,26 @@ def _ensemble_transforms() -> list[tuple[int, bool]]:
     return [(k, flip) for k in range(4) for flip in (False, True)]
 
 
+def _check_tile(tile: object) -> int | Literal["auto"] | None:
+    if isinstance(tile, str):
+        if tile != "auto":
+            raise ValueError(f"tile must be a positive integer, None or 'auto', got {tile!r}")
+        return "auto"
+    return None if tile is None else check_positive_int(tile, "tile")
+
+
 def denoise(
     model: keras.Model,
     image: np.ndarray,
     sigma: float | None = None,
     *,
-    tile: int | None = 256,
+    tile: int | Literal["auto"] | None = "auto",
     overlap: int = 32,
     self_ensemble: bool = False,
     batch_size: int = 4,
+    progress: Progress | None = None,
 ) -> np.ndarray:
-    r"""Denoise an image of any size with ``model``, tile by tile.
+    r"""Denoise an image of any size with ``model``: in one pass, or tile by tile.
 
     Parameters
     ----------
@@ -280,10 +490,13 @@ def denoise(
         ``sigma / 255``. When None, such models get
         :func:`deepdenoise.noise.estimate_sigma` of the image. Other models
         ignore it (but a value out of [0, 255] is still an error).
-    tile : int or None, default 256
-        Side of the square tiles. Rounded down to the model's size multiple.
-        None runs the whole image in one pass (needs memory for the whole
-        image's activations); fixed-size models (the dense autoencoder) always
+    tile : int, None or "auto", default "auto"
+        ``"auto"``: the whole image in one pass when it fits the memory one
+        pass may use (:data:`PASS_MEMORY_BYTES`), else the fewest tiles that
+        fit (:func:`auto_tile`; one tile per pass, ``batch_size`` is not
+        used). An int forces square tiles of that side, rounded down to the
+        model's size multiple. None runs the whole image in one pass
+        whatever its size. Fixed-size models (the dense autoencoder) always
         run in one pass.
     overlap : int, default 32
         Margin each tile adds on every inner side; its output there is
@@ -297,7 +510,11 @@ def denoise(
         degrees, each with and without a mirror flip), each mapped back. It
         costs 8 times the time and gains about 0.1-0.2 dB.
     batch_size : int, default 4
-        Number of tiles sent to the model at once.
+        Number of tiles sent to the model at once when ``tile`` is an int.
+    progress : callable, optional
+        ``progress(done, total)``, called after each forward pass with the
+        number of passes done and the total (tiles, times 3 for an RGB image
+        through a gray model, times 8 with ``self_ensemble``).
 
     Returns
     -------
@@ -316,7 +533,8 @@ def denoise(
         alpha channel first), is gray for a 3-channel model, or does not
         have the fixed size of a dense model; if ``sigma``
         is out of [0, 255]; if ``tile`` is not larger than ``2 * overlap``
-        (after rounding); or if ``overlap``/``batch_size`` is invalid.
+        (after rounding) or is a string other than ``"auto"``; or if
+        ``overlap``/``batch_size`` is invalid.
 
     Notes
     -----
@@ -337,9 +555,11 @@ def denoise(
 
     **Memory.** Besides the input and the preallocated output (in the input's
     dtype), only one float32 channel (all three for an RGB model), its
-    denoised copy and one batch of tiles exist at once; TensorFlow never
-    holds the whole image. When ``sigma`` is estimated, only the central
-    2048x2048 pixels are used.
+    denoised copy and one pass (the whole image, or a batch of tiles) exist
+    at once. The model runs through ``model.predict_on_batch``, a traced
+    graph that frees activations as it goes; with ``tile="auto"`` a pass
+    stays within :data:`PASS_MEMORY_BYTES`. When ``sigma`` is estimated,
+    only the central 2048x2048 pixels are used.
 
     References
     ----------
@@ -357,11 +577,14 @@ def denoise(
     >>> out = denoise(identity, image, tile=16, overlap=2, self_ensemble=True)
     >>> bool(np.allclose(out, image))
     True
+    >>> seen = []
+    >>> _ = denoise(identity, image, progress=lambda done, total: seen.append((done, total)))
+    >>> seen   # "auto": one pass for so small an image
+    [(1, 1)]
     """
     array = _check_input(image)
-    if tile is not None:
-        tile = check_positive_int(tile, "tile")
-    overlap = _check_nonnegative_int(overlap, "overlap")
+    tile = _check_tile(tile)
+    overlap = check_non_negative_int(overlap, "overlap")
     batch_size = check_positive_int(batch_size, "batch_size")
     if sigma is not None:
         sigma = check_sigma(sigma, "sigma", allow_zero=True)
@@ -377,16 +600,26 @@ def denoise(
                 f"got shape {np.shape(image)}"
             )
         tile = None
+
+    height, width, channels = array.shape
+    pad = ((0, -height % multiple), (0, -width % multiple), (0, 0))
+    padded = (height + pad[0][1], width + pad[1][1])
+    tiles: tuple[int, int] | None = None
     if tile is not None:
         overlap = math.ceil(overlap / multiple) * multiple
+    if tile == "auto":
+        tiles = _plan_auto(model, info, padded, overlap)
+        batch_size = 1
+    elif tile is not None:
+        assert isinstance(tile, int)
         tile = tile // multiple * multiple
         if tile <= 2 * overlap:
             raise ValueError(
                 f"tile must be larger than 2 * overlap = {2 * overlap} after rounding to "
                 f"multiples of {multiple}, got tile {tile}"
             )
+        tiles = (tile, tile)
 
-    height, width, channels = array.shape
     if model_channels == channels:
         groups = [slice(0, channels)]
     elif model_channels == 1:
@@ -400,34 +633,59 @@ def denoise(
             sigma = _estimate_sigma(array)
         sigma_map_value = sigma / 255.0
 
-    out_dtype = array.dtype if array.dtype in _INTEGER_MAX else np.dtype(np.float32)
-    result = np.empty(array.shape, dtype=out_dtype)
-    pad = ((0, -height % multiple), (0, -width % multiple), (0, 0))
     transforms = _ensemble_transforms() if self_ensemble else [(0, False)]
+    # A quarter turn swaps the axes of the view, and of its tiles with them.
+    turned = None if tiles is None else (tiles[1], tiles[0])
+    total = len(groups) * sum(
+        _count_passes(
+            padded[::-1] if turns % 2 else padded,
+            turned if turns % 2 else tiles,
+            overlap,
+            batch_size,
+        )
+        for turns, _ in transforms
+    )
+    done = 0
+
+    def after_pass() -> None:
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress(done, total)
+
+    out_dtype = array.dtype if array.dtype in INTEGER_MAX else np.dtype(np.float32)
+    result = np.empty(array.shape, dtype=out_dtype)
     for group in groups:
-        plane = _to_float(array[..., group])
+        plane = to_unit_float(array[..., group])
         if pad[0][1] or pad[1][1]:
             plane = np.pad(plane, pad, mode="reflect" if min(height, width) > 1 else "edge")
-        total = None
+        summed = None
         for turns, flip in transforms:
             view = np.rot90(plane, turns, axes=(0, 1))
             if flip:
                 view = view[:, ::-1]
             out = _run_tiled(
-                model, view, sigma_map_value, tile=tile, overlap=overlap, batch_size=batch_size
+                model,
+                view,
+                sigma_map_value,
+                tiles=turned if turns % 2 else tiles,
+                overlap=overlap,
+                batch_size=batch_size,
+                after_pass=after_pass,
             )
             if flip:
                 out = out[:, ::-1]
             out = np.rot90(out, -turns, axes=(0, 1))
-            if total is None:
+            if summed is None:
                 # A private copy: the model's output may share memory with its input.
-                total = np.array(out, dtype=np.float32) if len(transforms) > 1 else out
+                summed = np.array(out, dtype=np.float32) if len(transforms) > 1 else out
             else:
-                total += out
+                summed += out
+        assert summed is not None  # transforms holds at least the identity
         if len(transforms) > 1:
-            total /= np.float32(len(transforms))
+            summed /= np.float32(len(transforms))
         del plane
-        result[..., group] = _from_float(total[:height, :width], array.dtype)
+        result[..., group] = _from_float(summed[:height, :width], array.dtype)
     return result[..., 0] if np.ndim(image) == 2 else result
 
 

@@ -6,6 +6,13 @@ input, two inputs with the same output); then the denoiser is resolved by
 :func:`deepdenoise.denoisers.get_denoiser`; then every image is denoised and
 written, and the failures are listed at the end.
 
+Models run through :func:`deepdenoise.inference.denoise` with ``tile="auto"``
+by default: the whole image in one pass when it fits the memory budget, tiles
+only when it does not. Outputs keep the input's EXIF and ICC colour profile
+(:mod:`deepdenoise.cli._metadata`). A progress bar (``keras.utils.Progbar``,
+on stderr) follows the tiles of a large image and the files of a folder when
+stderr is a terminal, or with ``--progress``.
+
 Examples
 --------
 >>> jobs = _plan_jobs(["no-such-file.png"], "out")
@@ -16,13 +23,15 @@ Examples
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import sys
 import time
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from deepdenoise.cli._common import (
     UsageError,
@@ -33,7 +42,7 @@ from deepdenoise.cli._common import (
     tile_size,
 )
 
-__all__ = ["DEFAULT_MODEL", "EPILOG", "add_parser", "run"]
+__all__ = ["DEFAULT_MODEL", "DESCRIPTION", "EPILOG", "add_parser", "run"]
 
 DEFAULT_MODEL = "ffdnet"
 """The shipped model ``denoise`` uses by default: FFDNet, fast on a CPU."""
@@ -43,6 +52,20 @@ _KEPT_SUFFIXES = (".png", ".tif", ".tiff")
 
 # The classical filters need sigma > 0, even for an image estimated noise-free.
 _CLASSICAL_MIN_SIGMA = 0.5
+
+# Without --progress, the bar appears only once a run has lasted this long (seconds).
+_PROGRESS_DELAY = 2.0
+
+DESCRIPTION = """\
+Denoise image files (PNG, JPEG, BMP, TIFF; 8 or 16 bit; gray or RGB).
+
+The shipped models (ffdnet, dncnn25) were trained on synthetic additive white
+Gaussian noise. Real camera noise differs: it depends on the signal (photon shot
+noise), is spatially correlated by demosaicing, and has been sharpened, denoised
+and JPEG-compressed by the camera. On a phone or camera photo the models remove
+less than on the book's benchmarks, and --sigma may need tuning. Chapter 1 of the
+book, "Background: where image noise comes from" (book/ch1_background.md),
+explains the difference."""
 
 EPILOG = """\
 examples:
@@ -55,11 +78,17 @@ examples:
 Outputs: OUT is a file when there is one input file and OUT ends in .png,
 .tif/.tiff or .jpg; otherwise a folder (created), holding <input stem>.png
 (.tif/.tiff inputs keep their suffix). 16-bit inputs give 16-bit outputs.
-Images with an alpha channel are denoised without it: the output has no
-alpha (a note says so). Inputs are never overwritten, even with --force;
-existing outputs only with --force. Each output is written to a temporary
-file and renamed into place, so an interrupted run leaves no partial image.
-A folder run writes every image it can, then lists the failures (exit 2).
+The EXIF (orientation reset to upright when the pixels were turned) and the
+ICC colour profile are kept. Images with an alpha channel are denoised
+without it: the output has no alpha (a note says so). Inputs are never
+overwritten, even with --force; existing outputs only with --force. Each
+output is written to a temporary file and renamed into place, so an
+interrupted run leaves no partial image. A folder run writes every image it
+can, then lists the failures (exit 2).
+
+Memory: a model runs on the whole image at once when that fits in about
+512 MiB (up to ~2.8 megapixels for ffdnet), else on the fewest tiles that
+fit; --tile N forces N x N tiles. A 24-megapixel photo stays under 2 GB.
 """
 
 
@@ -68,7 +97,7 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
     parser = commands.add_parser(
         "denoise",
         help="denoise image files or folders",
-        description="Denoise image files (PNG, JPEG, BMP, TIFF; 8 or 16 bit; gray or RGB).",
+        description=DESCRIPTION,
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -96,10 +125,12 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--tile",
-        type=tile_size,
-        default=256,
+        type=_tile_option,
+        default="auto",
         metavar="N",
-        help="tile side in pixels for models, bounding memory (0: whole image); default 256",
+        help="tile side in pixels for models (0: whole image in one pass, whatever its size); "
+        "default auto: one pass when the image fits the memory budget, else the fewest tiles "
+        "that do",
     )
     parser.add_argument(
         "--overlap",
@@ -114,7 +145,27 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
         action="store_true",
         help="average over 8 flips/rotations (8x slower, about +0.1 dB)",
     )
+    parser.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="show a progress bar on stderr (tiles of a large image, files of a folder); "
+        "default: when stderr is a terminal and the run takes more than a few seconds",
+    )
     return parser
+
+
+def _tile_option(text: str) -> int | str | None:
+    """Argument type of ``--tile``: ``auto``, 0 (None: one pass) or a side in pixels.
+
+    Examples
+    --------
+    >>> _tile_option("auto"), _tile_option("0"), _tile_option("512")
+    ('auto', None, 512)
+    """
+    if text.strip().lower() == "auto":
+        return "auto"
+    return tile_size(text)
 
 
 # --- planning ----------------------------------------------------------------------------
@@ -232,25 +283,66 @@ def _plan_jobs(inputs: Sequence[str], output: str) -> list[_Job]:
     return jobs
 
 
+# --- progress ----------------------------------------------------------------------------
+
+
+class _Progress:
+    """One transient ``keras.utils.Progbar`` on stderr for the whole run.
+
+    With several images it counts images (a fraction for the tiles of the
+    current one); with one image it counts that image's forward passes.
+    Nothing is drawn when disabled, nor before ``delay`` seconds, so quick
+    runs stay quiet. :meth:`clear` erases the bar before a result line is
+    printed on stdout, so that the two never share a line on a terminal.
+    """
+
+    def __init__(self, images: int, *, enabled: bool, delay: float, stream: TextIO) -> None:
+        self.images = images
+        self.enabled = enabled
+        self.delay = delay
+        self.stream = stream
+        self.start = time.monotonic()
+        self.done_images = 0
+        self._bar: Any = None
+        self._drawn = False
+
+    def _show(self, current: float, target: int, unit: str) -> None:
+        if not self.enabled:
+            return
+        import keras
+
+        with contextlib.redirect_stdout(self.stream):  # Progbar writes to sys.stdout
+            if self._bar is None or self._bar.target != target:
+                # Silent (verbose 0) until the delay is over: it still times the steps,
+                # so the first estimate it shows is already a good one.
+                self._bar = keras.utils.Progbar(target, verbose=0, interval=0.0, unit_name=unit)
+            if not self._bar.verbose and time.monotonic() - self.start >= self.delay:
+                self._bar.verbose = 1
+            self._bar.update(current, finalize=False)
+        self._drawn = self._drawn or bool(self._bar.verbose)
+
+    def passes(self, done: int, total: int) -> None:
+        """Callback of :func:`deepdenoise.inference.denoise`: ``done`` of ``total`` passes."""
+        if self.images > 1:
+            self._show(self.done_images + done / total, self.images, "image")
+        elif total > 1:
+            self._show(done, total, "pass")
+
+    def image_done(self) -> None:
+        """One more image written (or failed)."""
+        self.done_images += 1
+        if self.images > 1:
+            self._show(self.done_images, self.images, "image")
+
+    def clear(self) -> None:
+        """Erase the bar from its line (it comes back at the next update)."""
+        if self._drawn:
+            self.stream.write("\r\x1b[2K")
+            self.stream.flush()
+            self._drawn = False
+
+
 # --- denoising ---------------------------------------------------------------------------
-
-
-def _bit_depth(path: Path) -> int:
-    """Bits per sample stored in the file: 16 for 16-bit PNG/TIFF, else 8."""
-    suffix = path.suffix.lower()
-    try:
-        if suffix in (".tif", ".tiff"):
-            import tifffile
-
-            with tifffile.TiffFile(path) as tif:
-                return 16 if tif.pages[0].dtype.itemsize >= 2 else 8
-        with path.open("rb") as handle:
-            header = handle.read(26)
-        if header.startswith(b"\x89PNG\r\n\x1a\n") and header[12:16] == b"IHDR":
-            return 16 if header[24] == 16 else 8
-    except Exception:  # the loader reports unreadable files itself
-        return 8
-    return 8
 
 
 def _load_denoiser(name: str, *, tile: int | None, overlap: int, self_ensemble: bool) -> Any:
@@ -311,21 +403,75 @@ def _sigma(denoiser: Any, image: Any, given: float | None) -> tuple[float | None
     return sigma, [note]
 
 
-def _denoise_one(job: _Job, denoiser: Any, args: argparse.Namespace) -> str:
+def _as_integers(image: Any, bits: int) -> Any:
+    """The float image in [0, 1] back as the file's uint8/uint16 samples (in place, no copy).
+
+    The loader divides the stored integers by 255 or 65535; rounding undoes
+    that exactly. A model run on integers returns integers, so a 24-megapixel
+    RGB result takes 72 MB instead of 288 MB, and the saved file is the same.
+    """
+    import numpy as np
+
+    top = np.float32(255 if bits == 8 else 65535)
+    image *= top
+    np.rint(image, out=image)
+    np.clip(image, 0, top, out=image)
+    return image.astype(np.uint8 if bits == 8 else np.uint16)
+
+
+def _run_denoiser(
+    denoiser: Any,
+    image: Any,
+    sigma: float | None,
+    bits: int,
+    args: argparse.Namespace,
+    progress: _Progress,
+) -> Any:
+    """Apply the denoiser; a Keras model runs through inference.denoise, with progress."""
+    model = getattr(denoiser, "model", None)
+    if denoiser.kind != "model" or model is None:
+        return denoiser(image, sigma)
+    from deepdenoise.inference import denoise
+
+    return denoise(
+        model,
+        _as_integers(image, bits),
+        sigma,
+        tile=args.tile,
+        overlap=args.overlap,
+        self_ensemble=args.self_ensemble,
+        progress=progress.passes,
+    )
+
+
+def _denoise_one(job: _Job, denoiser: Any, args: argparse.Namespace, progress: _Progress) -> str:
     """Denoise one file; return the line to print. Raises on any problem with this file."""
-    from deepdenoise.data import save_image
+    from deepdenoise.cli._metadata import read_metadata, save_with_metadata
+    from deepdenoise.data.images import image_bit_depth
 
     assert job.target is not None
     image, notes = _load(job.source)
-    bits = _bit_depth(job.source)
+    bits = image_bit_depth(job.source)
+    metadata = read_metadata(job.source)
     sigma, sigma_notes = _sigma(denoiser, image, args.sigma)
     start = time.perf_counter()
-    result = denoiser(image, sigma)
+    result = _run_denoiser(denoiser, image, sigma, bits, args, progress)
     seconds = time.perf_counter() - start
+    del image
     job.target.parent.mkdir(parents=True, exist_ok=True)
-    save_image(job.target, result, overwrite=args.force, bit_depth=bits)
-    detail = ", ".join([*notes, *sigma_notes, f"{bits}-bit", f"{seconds:.2f} s"])
+    save_with_metadata(job.target, result, metadata, overwrite=args.force, bit_depth=bits)
+    kept = [f"{' and '.join(metadata.kept())} kept"] if metadata else []
+    detail = ", ".join(
+        [*notes, *sigma_notes, f"{bits}-bit", *kept, *metadata.notes, f"{seconds:.2f} s"]
+    )
     return f"{job.source} -> {job.target} ({detail})"
+
+
+def _is_terminal(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):  # a replaced or closed stream
+        return False
 
 
 def _report(job: _Job) -> None:
@@ -333,14 +479,16 @@ def _report(job: _Job) -> None:
     print_error(message if str(job.source) in message else f"{job.source}: {message}")
 
 
-def _attempt(job: _Job, denoiser: Any, args: argparse.Namespace) -> bool:
+def _attempt(job: _Job, denoiser: Any, args: argparse.Namespace, progress: _Progress) -> bool:
     """Denoise one planned job; on a problem, record it in the job and return False."""
     assert job.target is not None
     if job.target.exists() and not args.force:
         job.problem = f"output {job.target} exists; use --force to replace it"
         return False
     try:
-        print(_denoise_one(job, denoiser, args), flush=True)
+        line = _denoise_one(job, denoiser, args, progress)
+        progress.clear()
+        print(line, flush=True)
         return True
     except FileExistsError:
         job.problem = f"output {job.target} exists; use --force to replace it"
@@ -351,7 +499,7 @@ def _attempt(job: _Job, denoiser: Any, args: argparse.Namespace) -> bool:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``deepdenoise denoise``; return the exit status (2 if any input failed)."""
-    if args.tile is not None and args.tile <= 2 * args.overlap:
+    if isinstance(args.tile, int) and args.tile <= 2 * args.overlap:
         raise UsageError(
             f"--tile ({args.tile}) must be larger than twice --overlap ({args.overlap})"
         )
@@ -362,10 +510,23 @@ def run(args: argparse.Namespace) -> int:
     failures = [job for job in jobs if job.problem is not None]
     for job in failures:
         _report(job)
-    for job in jobs:
-        if job.problem is None and not _attempt(job, denoiser, args):
-            failures.append(job)
-            _report(job)
+    todo = [job for job in jobs if job.problem is None]
+    asked = getattr(args, "progress", None)
+    progress = _Progress(
+        len(todo),
+        enabled=asked if asked is not None else _is_terminal(sys.stderr),
+        delay=0.0 if asked else _PROGRESS_DELAY,
+        stream=sys.stderr,
+    )
+    try:
+        for job in todo:
+            if not _attempt(job, denoiser, args, progress):
+                failures.append(job)
+                progress.clear()
+                _report(job)
+            progress.image_done()
+    finally:
+        progress.clear()
     if failures and len(jobs) > 1:
         print_error(
             f"{len(failures)} of {len(jobs)} inputs failed: "
