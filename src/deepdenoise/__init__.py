@@ -12,7 +12,7 @@ Examples
 --------
 >>> import deepdenoise
 >>> deepdenoise.__version__
-'0.2.0'
+'0.3.0'
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import os
 # TensorFlow prints start-up chatter on stderr; the book and CLI stay quiet.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-__version__ = "0.2.0"  # the one place; pyproject.toml and _config.yml follow it
+__version__ = "0.3.0"  # the one place; pyproject.toml and _config.yml follow it
 
 _SUBMODULES = (
     "bench",
