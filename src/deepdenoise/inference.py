@@ -458,6 +458,50 @@ def _check_tile(tile: object) -> int | Literal["auto"] | None:
     return None if tile is None else check_positive_int(tile, "tile")
 
 
+def _plan_tiles(
+    model: keras.Model,
+    info: dict[str, Any],
+    tile: int | Literal["auto"] | None,
+    padded: tuple[int, int],
+    overlap: int,
+) -> tuple[int, int] | None:
+    """(tile height, tile width) for ``tile`` on a padded plane, or None for one pass."""
+    if tile is None:
+        return None
+    if tile == "auto":
+        return _plan_auto(model, info, padded, overlap)
+    multiple = int(info["size_multiple"])
+    size = tile // multiple * multiple
+    if size <= 2 * overlap:
+        raise ValueError(
+            f"tile must be larger than 2 * overlap = {2 * overlap} after rounding to "
+            f"multiples of {multiple}, got tile {size}"
+        )
+    return size, size
+
+
+def _ensemble(
+    plane: np.ndarray,
+    transforms: list[tuple[int, bool]],
+    run: Callable[[np.ndarray, int], np.ndarray],
+) -> np.ndarray:
+    """Mean of ``run`` over the flips/rotations of ``plane``, each turned back."""
+    summed: np.ndarray | None = None
+    for turns, flip in transforms:
+        view = np.rot90(plane, turns, axes=(0, 1))
+        out = run(view[:, ::-1] if flip else view, turns)
+        out = np.rot90(out[:, ::-1] if flip else out, -turns, axes=(0, 1))
+        if summed is None:
+            # A private copy: the model's output may share memory with its input.
+            summed = np.array(out, dtype=np.float32) if len(transforms) > 1 else out
+        else:
+            summed += out
+    assert summed is not None  # transforms holds at least the identity
+    if len(transforms) > 1:
+        summed /= np.float32(len(transforms))
+    return summed
+
+
 def denoise(
     model: keras.Model,
     image: np.ndarray,
@@ -604,21 +648,11 @@ def denoise(
     height, width, channels = array.shape
     pad = ((0, -height % multiple), (0, -width % multiple), (0, 0))
     padded = (height + pad[0][1], width + pad[1][1])
-    tiles: tuple[int, int] | None = None
     if tile is not None:
         overlap = math.ceil(overlap / multiple) * multiple
+    tiles = _plan_tiles(model, info, tile, padded, overlap)
     if tile == "auto":
-        tiles = _plan_auto(model, info, padded, overlap)
         batch_size = 1
-    elif tile is not None:
-        assert isinstance(tile, int)
-        tile = tile // multiple * multiple
-        if tile <= 2 * overlap:
-            raise ValueError(
-                f"tile must be larger than 2 * overlap = {2 * overlap} after rounding to "
-                f"multiples of {multiple}, got tile {tile}"
-            )
-        tiles = (tile, tile)
 
     if model_channels == channels:
         groups = [slice(0, channels)]
@@ -659,12 +693,9 @@ def denoise(
         plane = to_unit_float(array[..., group])
         if pad[0][1] or pad[1][1]:
             plane = np.pad(plane, pad, mode="reflect" if min(height, width) > 1 else "edge")
-        summed = None
-        for turns, flip in transforms:
-            view = np.rot90(plane, turns, axes=(0, 1))
-            if flip:
-                view = view[:, ::-1]
-            out = _run_tiled(
+
+        def run(view: np.ndarray, turns: int) -> np.ndarray:
+            return _run_tiled(
                 model,
                 view,
                 sigma_map_value,
@@ -673,17 +704,8 @@ def denoise(
                 batch_size=batch_size,
                 after_pass=after_pass,
             )
-            if flip:
-                out = out[:, ::-1]
-            out = np.rot90(out, -turns, axes=(0, 1))
-            if summed is None:
-                # A private copy: the model's output may share memory with its input.
-                summed = np.array(out, dtype=np.float32) if len(transforms) > 1 else out
-            else:
-                summed += out
-        assert summed is not None  # transforms holds at least the identity
-        if len(transforms) > 1:
-            summed /= np.float32(len(transforms))
+
+        summed = _ensemble(plane, transforms, run)
         del plane
         result[..., group] = _from_float(summed[:height, :width], array.dtype)
     return result[..., 0] if np.ndim(image) == 2 else result

@@ -191,6 +191,8 @@ def gradient_descent(
     >>> bool(trace.epoch_loss[-1] < 1e-3 * trace.epoch_loss[0])
     True
     """
+    # Kept whole (about 100 lines): this is the from-scratch loop chapter 3 describes, and
+    # its three methods read best side by side, the whole update rule in one place.
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
     batch_size = check_positive_int(batch_size, "batch_size")
