@@ -49,6 +49,12 @@ from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from deepdenoise._checks import (
+    check_fraction,
+    check_non_negative_int,
+    check_positive_int,
+    check_positive_number,
+)
 from deepdenoise.train.fit import SCHEDULES
 
 if sys.version_info >= (3, 11):
@@ -433,7 +439,6 @@ def _check_section(name: str, section: Mapping[str, Any], fail: Any) -> dict[str
 
 
 def _check_value(value: Any, kind: str, key: str, fail: Any) -> Any:
-    is_int = isinstance(value, int) and not isinstance(value, bool)
     is_real = isinstance(value, int | float) and not isinstance(value, bool)
     if kind == "str":
         if not isinstance(value, str) or not value:
@@ -443,22 +448,18 @@ def _check_value(value: Any, kind: str, key: str, fail: Any) -> Any:
         if not isinstance(value, bool):
             raise fail(f"{key} must be true or false, got {value!r}")
         return value
-    if kind == "int":
-        if not is_int or value <= 0:
-            raise fail(f"{key} must be a positive integer, got {value!r}")
-        return value
-    if kind == "int0":
-        if not is_int or value < 0:
-            raise fail(f"{key} must be an integer >= 0, got {value!r}")
-        return value
-    if kind == "fraction":
-        if not is_real or not 0 <= value <= 1:
-            raise fail(f"{key} must be a number in [0, 1], got {value!r}")
-        return float(value)
-    if kind == "positive":
-        if not is_real or not (math.isfinite(value) and value > 0):
-            raise fail(f"{key} must be a number > 0, got {value!r}")
-        return float(value)
+    # Numbers: the package's one set of checks, their message prefixed with the file.
+    checks = {
+        "int": check_positive_int,
+        "int0": check_non_negative_int,
+        "fraction": check_fraction,
+        "positive": check_positive_number,
+    }
+    if kind in checks:
+        try:
+            return checks[kind](value, key)
+        except ValueError as error:  # ArgumentTypeError is a ValueError too
+            raise fail(str(error)) from None
     # kind == "sigma": one level in (0, 255], or [low, high] with 0 <= low < high <= 255
     if is_real:
         if not (0 < value <= 255):
