@@ -114,6 +114,7 @@ def test_noise_map_must_match_the_model(tmp_path: Path) -> None:
     recipe["data"]["noise_map"] = False
     with pytest.raises(ValueError, match=r"data\.noise_map = False"):
         run_recipe(write_recipe(tmp_path, recipe), workdir=tmp_path / "run")
+    assert not (tmp_path / "run" / "run.json").exists(), "a failed build writes no run log"
 
 
 def test_clipped_fraction_puts_noisy_patches_on_the_8_bit_grid(tmp_path: Path) -> None:
@@ -159,6 +160,8 @@ def test_init_weights_of_another_model_are_refused(tmp_path: Path) -> None:
         run_recipe(
             write_recipe(tmp_path, TINY), workdir=tmp_path / "r", options=TrainOptions(init=other)
         )
+    # Nothing was written, so the same folder takes the corrected run.
+    assert not (tmp_path / "r").exists() or not any((tmp_path / "r").iterdir())
     with pytest.raises(FileNotFoundError, match="absent"):
         TrainOptions(init=str(tmp_path / "absent.weights.h5"))
 

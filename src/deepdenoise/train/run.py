@@ -369,7 +369,7 @@ def _train(plan: TrainingPlan, verbose: int) -> keras.Model:
     from deepdenoise.models import get_model, model_info
 
     start_step = backed_up_epoch(plan.workdir) * plan.steps_per_epoch
-    log = RunLog(plan)
+    log = RunLog(plan, start_step)
     with data_parallel(plan.options.data_parallel, batch_size=plan.batch_size) as parallel:
 
         def build() -> keras.Model:
@@ -393,7 +393,7 @@ def _train(plan: TrainingPlan, verbose: int) -> keras.Model:
                     ) from None
             return model
 
-        log.begin(start_step, parallel.devices)
+        log.devices = parallel.devices
         model = fit(
             build if parallel.strategy is not None else build(),
             plan.sampler(start_step),
@@ -415,19 +415,29 @@ def _train(plan: TrainingPlan, verbose: int) -> keras.Model:
 class RunLog(keras.callbacks.Callback):
     """Keep ``run.json`` up to date: the recipe, the options, and every session of the run.
 
+    The session is opened when training begins, once the model is built: a
+    recipe or ``init`` that fails to build leaves the run folder as it was.
+
     Parameters
     ----------
     plan : TrainingPlan
+    start_step : int
+        The global step this session starts from.
     """
 
-    def __init__(self, plan: TrainingPlan) -> None:
+    def __init__(self, plan: TrainingPlan, start_step: int = 0) -> None:
         super().__init__()
         self.plan = plan
+        self.start_step = start_step
+        self.devices: list[str] = []
         self.path = plan.workdir / RUN_FILE
         self.record: dict[str, Any] = {}
         if self.path.is_file():
             self.record = json.loads(self.path.read_text(encoding="utf-8"))
         self.started = time.perf_counter()
+
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+        self.begin(self.start_step, self.devices)
 
     def begin(self, start_step: int, devices: list[str]) -> None:
         """Open a session of the run at ``start_step``."""
