@@ -189,6 +189,20 @@ def _schedule(learning_rate: object) -> object:
     return make_schedule(learning_rate, schedule="constant")  # type: ignore[arg-type]
 
 
+def _momentum(bn_momentum: object) -> object:
+    from deepdenoise.models import get_model
+
+    return get_model("dncnn", depth=3, width=4, bn_momentum=bn_momentum)
+
+
+def _denoise_dtype(dtype: object) -> object:
+    from deepdenoise.inference import denoise
+    from deepdenoise.models import get_model
+
+    model = get_model("dncnn", depth=2, width=4, batch_norm=False)
+    return denoise(model, np.zeros((8, 8), dtype=dtype), tile=None)  # type: ignore[arg-type]
+
+
 CALL_SITES: dict[str, tuple[Check, object, object]] = {
     # name: (function of one argument, a value of the wrong type, a value out of range)
     "metrics.psnr(data_range)": (_psnr, "1", 0),
@@ -197,7 +211,22 @@ CALL_SITES: dict[str, tuple[Check, object, object]] = {
     "data.dead_leaves(r_min)": (_leaves, "1", float("nan")),
     "data.dead_leaves(size)": (_leaves_size, (2.5, 3), (0, 3)),
     "train.make_schedule(learning_rate)": (_schedule, "0.1", float("inf")),
+    "models.dncnn(bn_momentum)": (_momentum, "0.9", 1.0),
 }
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: _denoise_dtype(np.int32),
+        lambda: __import__("deepdenoise.denoisers").denoisers.get_denoiser(None),
+        lambda: __import__("deepdenoise.models").models.model_info("dncnn"),
+    ],
+    ids=["inference.denoise(int32 image)", "get_denoiser(None)", "model_info(str)"],
+)
+def test_wrong_types_elsewhere_raise_argument_type_error(call: Callable[[], object]) -> None:
+    with pytest.raises(ArgumentTypeError):
+        call()
 
 
 @pytest.mark.parametrize("site", list(CALL_SITES))

@@ -49,6 +49,8 @@ from typing import Any, Literal, Protocol, runtime_checkable
 
 import numpy as np
 
+from deepdenoise._checks import ArgumentTypeError
+
 __all__ = [
     "KINDS",
     "Denoiser",
@@ -450,7 +452,7 @@ def get_denoiser(
     deepdenoise.denoisers.UnknownDenoiserError: denoiser must be one of ...; got 'no-such-denoiser'
     """
     if not isinstance(name, str):
-        raise TypeError(f"denoiser name must be a string, got {type(name).__name__}")
+        raise ArgumentTypeError(f"denoiser name must be a string, got {type(name).__name__}")
     options: dict[str, Any] = {"tile": tile, "overlap": overlap, "self_ensemble": self_ensemble}
     if name == "noisy":
         return FunctionDenoiser("noisy", "input", _identity, needs_sigma=False)

@@ -33,7 +33,12 @@ from typing import Any, Literal
 import keras
 import numpy as np
 
-from deepdenoise._checks import check_non_negative_int, check_positive_int, check_sigma
+from deepdenoise._checks import (
+    ArgumentTypeError,
+    check_non_negative_int,
+    check_positive_int,
+    check_sigma,
+)
 from deepdenoise._dtypes import INTEGER_MAX, to_unit_float
 
 __all__ = [
@@ -141,7 +146,9 @@ def _check_input(image: object) -> np.ndarray:
     array = np.asarray(image)
     dtype = array.dtype
     if dtype not in INTEGER_MAX and not np.issubdtype(dtype, np.floating):
-        raise TypeError(f"image must be uint8, uint16 or floating point, got dtype {dtype}")
+        raise ArgumentTypeError(
+            f"image must be uint8, uint16 or floating point, got dtype {dtype}"
+        )
     if array.ndim not in (2, 3):
         raise ValueError(
             f"image must be (H, W) or (H, W, C) with C in (1, 3), got shape {array.shape}"

@@ -53,6 +53,7 @@ from typing import Any
 
 import numpy as np
 
+from deepdenoise._checks import ArgumentTypeError
 from deepdenoise._io import atomic_write
 
 __all__ = ["ImageMetadata", "read_metadata", "save_with_metadata"]
@@ -198,7 +199,7 @@ def _quantise(image: np.ndarray, bit_depth: int) -> np.ndarray:
     if array.dtype in (np.uint8, np.uint16):
         array = array.astype(np.float32) / np.float32(np.iinfo(array.dtype).max)
     if not np.issubdtype(array.dtype, np.floating):
-        raise TypeError(f"image must be float, uint8 or uint16, got {array.dtype}")
+        raise ArgumentTypeError(f"image must be float, uint8 or uint16, got {array.dtype}")
     if not np.isfinite(array).all():
         raise ValueError("image contains NaN or infinite values")
     top = float(np.iinfo(dtype).max)

@@ -21,6 +21,7 @@ from typing import Any
 
 import keras
 
+from .._checks import ArgumentTypeError
 from .autoencoders import conv_autoencoder, dense_autoencoder
 from .dncnn import dncnn
 from .ffdnet import ffdnet
@@ -165,7 +166,7 @@ def model_info(model: keras.Model) -> dict[str, Any]:
     (28, 28)
     """
     if not isinstance(model, keras.Model):
-        raise TypeError(f"model must be a keras.Model, got {type(model).__name__}")
+        raise ArgumentTypeError(f"model must be a keras.Model, got {type(model).__name__}")
     multiple = _size_multiple(model)
     shape = tuple(model.inputs[0].shape)
     height, width = shape[1], shape[2]

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import keras
 
-from .._checks import check_positive_int
+from .._checks import check_fraction, check_positive_int
 from ._common import check_channels, check_depth
 
 __all__ = ["dncnn"]
 
 
 def _check_momentum(bn_momentum: object) -> float:
-    if isinstance(bn_momentum, bool) or not isinstance(bn_momentum, (int, float)):
-        raise ValueError(f"bn_momentum must be a number in [0, 1), got {bn_momentum!r}")
-    value = float(bn_momentum)
-    if not 0.0 <= value < 1.0:
+    value = check_fraction(bn_momentum, "bn_momentum")  # ArgumentTypeError for a wrong type
+    if value == 1.0:  # a momentum of 1 would never update the statistics
         raise ValueError(f"bn_momentum must lie in [0, 1), got {bn_momentum!r}")
     return value
 
