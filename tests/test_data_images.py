@@ -167,7 +167,7 @@ def test_failed_save_keeps_the_old_file(tmp_path, monkeypatch):
     path = save_image(tmp_path / "old.png", np.zeros((4, 4)))
     before = path.read_bytes()
 
-    def broken_writer(handle, data):
+    def broken_writer(handle, data, metadata):
         handle.write(b"\x89PNG half a file")
         raise RuntimeError("disk full")
 
@@ -176,6 +176,23 @@ def test_failed_save_keeps_the_old_file(tmp_path, monkeypatch):
         save_image(path, np.ones((4, 4)), overwrite=True)
     assert path.read_bytes() == before
     assert sorted(os.listdir(tmp_path)) == ["old.png"]
+
+
+@pytest.mark.parametrize("suffix", [".png", ".jpg", ".tif"])
+def test_save_image_writes_icc_profile_and_exif(tmp_path, suffix):
+    from PIL import Image, ImageCms
+
+    icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    exif = Image.Exif()
+    exif[0x0110] = "Test camera"  # Model
+    metadata = images_module.FileMetadata(icc_profile=icc, exif=exif.tobytes())
+    path = save_image(tmp_path / f"tagged{suffix}", np.zeros((8, 8, 3)), metadata=metadata)
+    with Image.open(path) as written:
+        assert written.info.get("icc_profile") == icc
+        assert written.getexif().get(0x0110) == "Test camera"
+    plain = save_image(tmp_path / f"plain{suffix}", np.zeros((8, 8, 3)))
+    with Image.open(plain) as written:
+        assert not written.info.get("icc_profile") and 0x0110 not in written.getexif()
 
 
 @pytest.mark.parametrize(

@@ -43,40 +43,28 @@ Examples
 
 from __future__ import annotations
 
-import io
 import os
-import struct
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from deepdenoise._checks import ArgumentTypeError
-from deepdenoise._io import atomic_write
+from deepdenoise.data.images import (
+    JPEG_EXIF_MAX,
+    TIFF_EXIF_TAGS,
+    FileMetadata,
+    png_header,
+    save_image,
+)
 
 __all__ = ["ImageMetadata", "read_metadata", "save_with_metadata"]
 
 _ORIENTATION = 0x0112
 _EXIF_IFD = 0x8769
 _GPS_IFD = 0x8825
-# Descriptive tags of the first EXIF directory that a TIFF output takes over, with the
-# tifffile type of each ("s": ASCII, "H": unsigned short).
-_TIFF_TAGS = {
-    0x010F: "s",  # Make
-    0x0110: "s",  # Model
-    0x0112: "H",  # Orientation
-    0x0132: "s",  # DateTime
-    0x013B: "s",  # Artist
-    0x8298: "s",  # Copyright
-}
-# A JPEG APP1 segment holds at most 65535 bytes, 2 of them its length.
-_JPEG_EXIF_MAX = 65533
-_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _TIFF_SUFFIXES = (".tif", ".tiff")
 _JPEG_SUFFIXES = (".jpg", ".jpeg")
-_SUFFIXES = (".png", *_JPEG_SUFFIXES, *_TIFF_SUFFIXES)
 # ICC colour-space signatures (bytes 16-19 of the profile header) by number of channels.
 _ICC_SPACES = {1: b"GRAY", 3: b"RGB "}
 
@@ -117,9 +105,8 @@ def _loader_turns_upright(path: Path, image: Any) -> bool:
     if path.suffix.lower() in _TIFF_SUFFIXES:
         return False
     if image.format == "PNG" and image.mode in ("RGB", "RGBA"):
-        with path.open("rb") as handle:
-            header = handle.read(26)
-        if header.startswith(_PNG_SIGNATURE) and header[24] == 16:
+        header = png_header(path)
+        if header is not None and header.bit_depth == 16:
             return False
     return True
 
@@ -130,7 +117,7 @@ def _exif_from_tiff(image: Any) -> bytes | None:
 
     source = image.getexif()
     exif = Image.Exif()
-    for tag in _TIFF_TAGS:
+    for tag in TIFF_EXIF_TAGS:
         if tag in source:
             exif[tag] = source[tag]
     for pointer in (_EXIF_IFD, _GPS_IFD):
@@ -184,104 +171,6 @@ def read_metadata(path: str | os.PathLike) -> ImageMetadata:
     except Exception:  # unreadable here: the loader says why, this only loses metadata
         return ImageMetadata()
     return ImageMetadata(icc_profile=icc, exif=exif)
-
-
-def _quantise(image: np.ndarray, bit_depth: int) -> np.ndarray:
-    """uint8/uint16 samples of shape (H, W) or (H, W, 3), as ``save_image`` writes them."""
-    array = np.asarray(image)
-    if array.ndim == 3 and array.shape[-1] == 1:
-        array = array[..., 0]
-    if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[-1] != 3):
-        raise ValueError(f"image must be (H, W), (H, W, 1) or (H, W, 3), got {array.shape}")
-    dtype = np.uint8 if bit_depth == 8 else np.uint16
-    if array.dtype == dtype:
-        return array
-    if array.dtype in (np.uint8, np.uint16):
-        array = array.astype(np.float32) / np.float32(np.iinfo(array.dtype).max)
-    if not np.issubdtype(array.dtype, np.floating):
-        raise ArgumentTypeError(f"image must be float, uint8 or uint16, got {array.dtype}")
-    if not np.isfinite(array).all():
-        raise ValueError("image contains NaN or infinite values")
-    top = float(np.iinfo(dtype).max)
-    return np.rint(np.clip(array.astype(np.float64), 0.0, 1.0) * top).astype(dtype)
-
-
-def _png_chunk(kind: bytes, data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-
-def _png_with_chunks(png: bytes, chunks: list[bytes]) -> bytes:
-    """Insert chunks right after IHDR (before PLTE and IDAT, as iCCP and eXIf must be)."""
-    end_of_ihdr = len(_PNG_SIGNATURE) + 8 + struct.unpack(">I", png[8:12])[0] + 4
-    return png[:end_of_ihdr] + b"".join(chunks) + png[end_of_ihdr:]
-
-
-def _encode_png(data: np.ndarray, metadata: ImageMetadata) -> bytes:
-    if data.dtype == np.uint16 and data.ndim == 3:
-        import tensorflow as tf  # Pillow cannot write 16-bit colour PNGs
-
-        png = bytes(tf.io.encode_png(data).numpy())
-    else:
-        from PIL import Image
-
-        buffer = io.BytesIO()
-        Image.fromarray(data).save(buffer, format="PNG")
-        png = buffer.getvalue()
-    chunks = []
-    if metadata.icc_profile:
-        chunks.append(
-            _png_chunk(b"iCCP", b"ICC profile\x00\x00" + zlib.compress(metadata.icc_profile))
-        )
-    if metadata.exif:
-        chunks.append(_png_chunk(b"eXIf", metadata.exif.removeprefix(b"Exif\x00\x00")))
-    return _png_with_chunks(png, chunks)
-
-
-def _encode_jpeg(data: np.ndarray, metadata: ImageMetadata) -> bytes:
-    from PIL import Image
-
-    if data.dtype != np.uint8:
-        raise ValueError("bit_depth must be 8 for JPEG files (JPEG stores 8-bit samples)")
-    options: dict[str, Any] = {"quality": 95}
-    if metadata.icc_profile:
-        options["icc_profile"] = metadata.icc_profile
-    if metadata.exif and len(metadata.exif) <= _JPEG_EXIF_MAX:
-        options["exif"] = metadata.exif
-    elif metadata.exif:
-        metadata.notes.append(f"EXIF of {len(metadata.exif)} bytes too large for JPEG, dropped")
-        metadata.exif = None
-    buffer = io.BytesIO()
-    Image.fromarray(data).save(buffer, format="JPEG", **options)
-    return buffer.getvalue()
-
-
-def _encode_tiff(data: np.ndarray, metadata: ImageMetadata) -> bytes:
-    import tifffile
-    from PIL import Image
-
-    extratags: list[tuple[int, str, int, str | int, bool]] = []
-    if metadata.exif:
-        exif = Image.Exif()
-        exif.load(metadata.exif)
-        for tag, kind in _TIFF_TAGS.items():
-            value = exif.get(tag)
-            if value is None:
-                continue
-            if kind == "s":
-                text = str(value).rstrip("\x00")
-                if text.isascii() and text:
-                    extratags.append((tag, "s", 0, text, True))
-            elif isinstance(value, int):
-                extratags.append((tag, kind, 1, value, True))
-    buffer = io.BytesIO()
-    tifffile.imwrite(
-        buffer,
-        data,
-        photometric="rgb" if data.ndim == 3 else "minisblack",
-        iccprofile=metadata.icc_profile,
-        extratags=extratags,
-    )
-    return buffer.getvalue()
 
 
 def _icc_fits(icc: bytes, channels: int) -> bool:
@@ -348,24 +237,8 @@ def save_with_metadata(
             + ("RGB" if channels == 3 else "gray")
         )
         metadata.icc_profile = None
-    if not metadata or suffix not in _SUFFIXES:
-        from deepdenoise.data import save_image
-
-        return save_image(path, array, overwrite=overwrite, bit_depth=bit_depth)
-    if bit_depth not in (None, 8, 16):
-        raise ValueError(f"bit_depth must be 8, 16 or None, got {bit_depth!r}")
-    depth = bit_depth or (16 if array.dtype == np.uint16 else 8)
-    data = _quantise(array, depth)
-    if suffix == ".png":
-        encoded = _encode_png(data, metadata)
-    elif suffix in _JPEG_SUFFIXES:
-        encoded = _encode_jpeg(data, metadata)
-    else:
-        encoded = _encode_tiff(data, metadata)
-    if path.exists() and not overwrite:
-        raise FileExistsError(f"{str(path)!r} exists; pass overwrite=True to replace it")
-    folder = path.parent
-    if not folder.is_dir():
-        raise FileNotFoundError(f"folder {str(folder)!r} of path {str(path)!r} does not exist")
-    atomic_write(path, encoded)  # flushed to disk, then renamed: no partial image
-    return path
+    if metadata.exif and suffix in _JPEG_SUFFIXES and len(metadata.exif) > JPEG_EXIF_MAX:
+        metadata.notes.append(f"EXIF of {len(metadata.exif)} bytes too large for JPEG, dropped")
+        metadata.exif = None
+    kept = FileMetadata(metadata.icc_profile, metadata.exif) if metadata else None
+    return save_image(path, array, overwrite=overwrite, bit_depth=bit_depth, metadata=kept)

@@ -21,10 +21,12 @@ from __future__ import annotations
 
 import io
 import os
+import struct
 import warnings
+import zlib
 from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO, NamedTuple
+from typing import Any, BinaryIO, NamedTuple
 
 import numpy as np
 
@@ -34,6 +36,9 @@ from deepdenoise._io import atomic_path
 
 __all__ = [
     "IMAGE_SUFFIXES",
+    "JPEG_EXIF_MAX",
+    "TIFF_EXIF_TAGS",
+    "FileMetadata",
     "PngHeader",
     "image_bit_depth",
     "list_image_files",
@@ -446,35 +451,108 @@ def _quantise(image: object, bit_depth: int | None) -> np.ndarray:
     return from_unit_float(values, np.uint16 if bit_depth == 16 else np.uint8)
 
 
-def _write_png(handle: BinaryIO, data: np.ndarray) -> None:
+class FileMetadata(NamedTuple):
+    """What an image file carries besides its pixels, for :func:`save_image` to keep.
+
+    Attributes
+    ----------
+    icc_profile : bytes or None
+        The ICC colour profile (its colour space must match the image: gray
+        or RGB).
+    exif : bytes or None
+        EXIF as Pillow reads it (``Image.getexif().tobytes()``, starting with
+        ``Exif\0\0`` or the TIFF header). A TIFF output keeps its descriptive
+        tags (make, model, date, artist, copyright, orientation).
+    """
+
+    icc_profile: bytes | None = None
+    exif: bytes | None = None
+
+
+# A JPEG APP1 segment holds at most 65535 bytes, 2 of them its length.
+JPEG_EXIF_MAX = 65533
+# Descriptive tags of the first EXIF directory that a TIFF output takes over, with the
+# tifffile type of each ("s": ASCII, "H": unsigned short).
+TIFF_EXIF_TAGS = {
+    0x010F: "s",  # Make
+    0x0110: "s",  # Model
+    0x0112: "H",  # Orientation
+    0x0132: "s",  # DateTime
+    0x013B: "s",  # Artist
+    0x8298: "s",  # Copyright
+}
+
+
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def _write_png(handle: BinaryIO, data: np.ndarray, metadata: FileMetadata) -> None:
     if data.dtype == np.uint16 and data.ndim == 3:
         # Pillow cannot write 16-bit colour PNGs; TensorFlow's encoder can.
         import tensorflow as tf
 
-        handle.write(tf.io.encode_png(data).numpy())
-        return
-    from PIL import Image
+        png = bytes(tf.io.encode_png(data).numpy())
+    else:
+        from PIL import Image
 
-    Image.fromarray(data).save(handle, format="PNG")
+        buffer = io.BytesIO()
+        Image.fromarray(data).save(buffer, format="PNG")
+        png = buffer.getvalue()
+    chunks = []
+    if metadata.icc_profile:
+        compressed = zlib.compress(metadata.icc_profile)
+        chunks.append(_png_chunk(b"iCCP", b"ICC profile\x00\x00" + compressed))
+    if metadata.exif:
+        chunks.append(_png_chunk(b"eXIf", metadata.exif.removeprefix(b"Exif\x00\x00")))
+    # Right after IHDR (before PLTE and IDAT, as iCCP and eXIf must be).
+    end_of_ihdr = len(_PNG_SIGNATURE) + 8 + struct.unpack(">I", png[8:12])[0] + 4
+    handle.write(png[:end_of_ihdr] + b"".join(chunks) + png[end_of_ihdr:])
 
 
-def _write_jpeg(handle: BinaryIO, data: np.ndarray) -> None:
+def _write_jpeg(handle: BinaryIO, data: np.ndarray, metadata: FileMetadata) -> None:
     if data.dtype != np.uint8:
         raise ValueError("bit_depth must be 8 for JPEG files (JPEG stores 8-bit samples)")
     from PIL import Image
 
-    Image.fromarray(data).save(handle, format="JPEG", quality=95)
+    options: dict[str, Any] = {"quality": 95}
+    if metadata.icc_profile:
+        options["icc_profile"] = metadata.icc_profile
+    if metadata.exif:
+        if len(metadata.exif) > JPEG_EXIF_MAX:
+            raise ValueError(f"EXIF of {len(metadata.exif)} bytes does not fit in a JPEG file")
+        options["exif"] = metadata.exif
+    Image.fromarray(data).save(handle, format="JPEG", **options)
 
 
-def _write_tiff(handle: BinaryIO, data: np.ndarray) -> None:
+def _write_tiff(handle: BinaryIO, data: np.ndarray, metadata: FileMetadata) -> None:
     import tifffile
+    from PIL import Image
 
+    extratags: list[tuple[int, str, int, str | int, bool]] = []
+    if metadata.exif:
+        exif = Image.Exif()
+        exif.load(metadata.exif)
+        for tag, kind in TIFF_EXIF_TAGS.items():
+            value = exif.get(tag)
+            if kind == "s" and value is not None:
+                text = str(value).rstrip("\x00")
+                if text.isascii() and text:
+                    extratags.append((tag, "s", 0, text, True))
+            elif isinstance(value, int):
+                extratags.append((tag, kind, 1, value, True))
     buffer = io.BytesIO()  # tifffile wants a named file or a seekable buffer
-    tifffile.imwrite(buffer, data, photometric="rgb" if data.ndim == 3 else "minisblack")
+    tifffile.imwrite(
+        buffer,
+        data,
+        photometric="rgb" if data.ndim == 3 else "minisblack",
+        iccprofile=metadata.icc_profile,
+        extratags=extratags,
+    )
     handle.write(buffer.getvalue())
 
 
-_WRITERS: dict[str, Callable[[BinaryIO, np.ndarray], None]] = {
+_WRITERS: dict[str, Callable[[BinaryIO, np.ndarray, FileMetadata], None]] = {
     ".png": _write_png,
     ".jpg": _write_jpeg,
     ".jpeg": _write_jpeg,
@@ -489,6 +567,7 @@ def save_image(
     *,
     overwrite: bool = False,
     bit_depth: int | None = None,
+    metadata: FileMetadata | None = None,
 ) -> Path:
     """Write an image file atomically: a finished file or none, never half a file.
 
@@ -506,6 +585,9 @@ def save_image(
     bit_depth : {8, 16, None}, optional
         Bits per sample of the file. None means 16 for ``uint16`` arrays and
         8 otherwise. JPEG files are always 8-bit.
+    metadata : FileMetadata, optional
+        An ICC colour profile and EXIF to write with the pixels (PNG ``iCCP``
+        and ``eXIf`` chunks, JPEG APP segments, TIFF tags); none by default.
 
     Returns
     -------
@@ -563,5 +645,5 @@ def save_image(
     # A hidden temporary file, flushed to disk and renamed onto ``path``; the umask
     # applies to its mode, as for open().
     with atomic_path(path) as temporary, temporary.open("xb") as handle:
-        _WRITERS[suffix](handle, data)
+        _WRITERS[suffix](handle, data, metadata or FileMetadata())
     return path
