@@ -92,3 +92,20 @@ def test_floor_checker_can_fail():
     assert len(floor_problems(["numpy>=2.2"], pins)) == 1
     assert len(floor_problems(["tensorflow>=2.16; platform_machine != 'arm64'"], pins)) == 1
     assert floor_problems(["tomli>=9; python_version < '3.11'"], pins) == []
+
+
+def test_readme_quotes_the_speed_table_it_names():
+    """The README's speed sentence must match src/deepdenoise/weights/speed.md, its source."""
+    table = (ROOT / "src" / "deepdenoise" / "weights" / "speed.md").read_text(encoding="utf-8")
+    rows = {
+        cells[0]: cells
+        for line in table.splitlines()
+        if line.startswith("| ") and not line.startswith("| method")
+        for cells in [[cell.strip() for cell in line.strip("|").split("|")]]
+    }
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    ffdnet, bm3d = rows["ffdnet"], rows["bm3d"]
+    assert f"ffdnet {ffdnet[1]} s per image" in readme, ffdnet
+    assert f"{ffdnet[-1]} faster than BM3D" in readme, ffdnet
+    assert f"BM3D {float(bm3d[1]):.1f} s" in readme, bm3d
+    assert f"dncnn25 {float(rows['dncnn25'][1]):.2f} s" in readme, rows["dncnn25"]

@@ -31,7 +31,7 @@ from deepdenoise._checks import check_positive_int, check_positive_number
 from deepdenoise._io import atomic_write
 from deepdenoise.train.distribute import data_parallel
 from deepdenoise.train.fit import STOPPED_FILE, backed_up_epoch, fit, read_history
-from deepdenoise.train.recipe import Recipe, load_recipe
+from deepdenoise.train.recipe import TRAINING_SETS, Recipe, load_recipe
 
 __all__ = ["PRECISIONS", "RUN_FILE", "TrainOptions", "TrainingPlan", "plan_run", "run_recipe"]
 
@@ -585,18 +585,11 @@ def _training_images(recipe: Recipe, channels: int) -> list[np.ndarray]:
         if channels == 3:
             stack = np.repeat(stack[..., np.newaxis], 3, axis=-1)
         return load_training_images(stack)
-    if data.source in recipe_sources():
+    if data.source in TRAINING_SETS:
         from deepdenoise.data import benchmark_paths
 
         return load_training_images(benchmark_paths(data.source), channels=channels)
     return load_training_images(data.source, channels=channels)
-
-
-def recipe_sources() -> tuple[str, ...]:
-    """Named training sets a recipe's ``data.source`` may give, besides ``dead_leaves``."""
-    from deepdenoise.train.recipe import TRAINING_SETS
-
-    return TRAINING_SETS
 
 
 def _register(
