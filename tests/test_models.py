@@ -422,3 +422,33 @@ def test_models_build_and_run_under_the_jax_backend(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().endswith("ok")
+
+
+def test_multiply_adds_count_convolutions_by_hand():
+    from deepdenoise.models import multiply_adds
+
+    # DnCNN: 3x3 convs 1->8, 8->8, 8->1 at full resolution on 10 x 6 pixels
+    assert multiply_adds(get_model("dncnn", depth=3, width=8), 10, 6) == 60 * 9 * (8 + 64 + 8)
+    # FFDNet works at half resolution on 4 image + 4 noise-map channels
+    half = 5 * 3
+    expected = half * 9 * ((4 + 4) * 8 + 8 * 8 + 8 * 4)
+    assert multiply_adds(get_model("ffdnet", depth=3, width=8), 10, 6) == expected
+
+
+def test_multiply_adds_of_the_published_sizes():
+    from deepdenoise.models import multiply_adds
+
+    # DnCNN-S (17 x 64) is quoted at 36.3 GMAC per 256 x 256 image
+    assert round(multiply_adds(get_model("dncnn", depth=17, width=64)) / 1e9, 1) == 36.3
+    # twice the size, four times the cost
+    small = multiply_adds(get_model("ffdnet", depth=4, width=8), 64, 64)
+    assert multiply_adds(get_model("ffdnet", depth=4, width=8), 128, 128) == 4 * small
+
+
+def test_multiply_adds_rejects_bad_arguments():
+    from deepdenoise.models import multiply_adds
+
+    with pytest.raises(TypeError, match=r"model must be a keras\.Model"):
+        multiply_adds("dncnn")
+    with pytest.raises(ValueError, match="height"):
+        multiply_adds(get_model("dncnn", depth=3, width=8), 0, 8)

@@ -64,3 +64,21 @@ def test_manifest_results_uses_only_public_package_names(tmp_path, monkeypatch):
     updater.write_from_csv(write_csv(rows, tmp_path / "bench.csv"))
     assert len(written) == 1 and written[0][1] == manifest
     assert written[0][0]["models"]["tiny"]["results"]["bsd68_sigma50_psnr"] == 25.0
+
+
+def test_ffdnet15_init_weights_reproduce_the_shipped_ffdnet(tmp_path):
+    import numpy as np
+
+    from deepdenoise.models import ffdnet
+    from deepdenoise.weights import load_pretrained
+
+    script = load_script("training/make_ffdnet15_init.py")
+    output = tmp_path / "init.weights.h5"
+    script.main(output)
+    deep = ffdnet(depth=15, width=64, channels=1)
+    deep.load_weights(output)
+    rng = np.random.default_rng(1)
+    noisy = rng.random((1, 32, 48, 1), dtype="float32")
+    sigma_map = np.full((1, 32, 48, 1), 40 / 255, dtype="float32")
+    expected = load_pretrained("ffdnet").predict([noisy, sigma_map], verbose=0)
+    np.testing.assert_allclose(deep.predict([noisy, sigma_map], verbose=0), expected, atol=1e-5)

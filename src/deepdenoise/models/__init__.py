@@ -14,29 +14,32 @@ Examples
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
-from fractions import Fraction
 from typing import Any
 
 import keras
 
 from .._checks import ArgumentTypeError
+from ._graph import size_multiple as _size_multiple
 from .autoencoders import conv_autoencoder, dense_autoencoder
+from .cost import multiply_adds
 from .dncnn import dncnn
 from .ffdnet import ffdnet
+from .grow import deepen_ffdnet
 from .layers import PixelShuffle, PixelUnshuffle
 
 __all__ = [
     "PixelShuffle",
     "PixelUnshuffle",
     "conv_autoencoder",
+    "deepen_ffdnet",
     "dense_autoencoder",
     "dncnn",
     "ffdnet",
     "get_model",
     "list_models",
     "model_info",
+    "multiply_adds",
 ]
 
 _BUILDERS: dict[str, Callable[..., keras.Model]] = {
@@ -92,44 +95,6 @@ def get_model(name: str, **kwargs: Any) -> keras.Model:
     if name not in _BUILDERS:
         raise ValueError(f"name must be one of {list_models()}, got {name!r}")
     return _BUILDERS[name](**kwargs)
-
-
-def _scale_change(layer: keras.layers.Layer) -> Fraction:
-    """How much ``layer`` shrinks height and width (2 for a 2x2 pooling, 1/2 for x2 upsampling)."""
-    if isinstance(layer, keras.Model):
-        return Fraction(model_info(layer)["size_multiple"])
-    if isinstance(layer, PixelUnshuffle):
-        return Fraction(layer.block_size)
-    if isinstance(layer, PixelShuffle):
-        return Fraction(1, layer.block_size)
-    if isinstance(layer, keras.layers.UpSampling2D):
-        return Fraction(1, math.lcm(*(int(size) for size in layer.size)))
-    if isinstance(layer, keras.layers.Conv2DTranspose):
-        return Fraction(1, math.lcm(*(int(step) for step in layer.strides)))
-    if isinstance(layer, keras.layers.MaxPooling2D | keras.layers.AveragePooling2D):
-        return Fraction(math.lcm(*(int(step) for step in layer.strides)))
-    if isinstance(layer, keras.layers.Conv2D):
-        return Fraction(math.lcm(*(int(step) for step in layer.strides)))
-    return Fraction(1)
-
-
-def _size_multiple(model: keras.Model) -> int:
-    """Largest cumulative downsampling factor along any path of the layer graph."""
-    scale = {id(tensor): Fraction(1) for tensor in model.inputs}
-    largest = Fraction(1)
-    for layer in model.layers:  # functional models list layers in topological order
-        if isinstance(layer, keras.layers.InputLayer):
-            continue
-        try:
-            inputs, outputs = keras.tree.flatten(layer.input), keras.tree.flatten(layer.output)
-        except (AttributeError, ValueError):  # a shared layer: assume a chain
-            inputs, outputs = [], []
-        known = [scale[id(tensor)] for tensor in inputs if id(tensor) in scale]
-        current = (max(known) if known else largest) * _scale_change(layer)
-        largest = max(largest, current)
-        for tensor in outputs:
-            scale[id(tensor)] = current
-    return math.ceil(largest)
 
 
 def model_info(model: keras.Model) -> dict[str, Any]:

@@ -1,0 +1,94 @@
+"""Make a trained FFDNet-style model deeper without changing what it computes."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+
+from .._checks import ArgumentTypeError
+from .ffdnet import ffdnet
+
+__all__ = ["deepen_ffdnet"]
+
+
+def _conv_layers(model: keras.Model) -> list[keras.layers.Conv2D]:
+    return [layer for layer in model.layers if isinstance(layer, keras.layers.Conv2D)]
+
+
+def deepen_ffdnet(model: keras.Model, depth: int) -> keras.Model:
+    r"""Return a deeper :func:`~deepdenoise.models.ffdnet` that computes the same function.
+
+    New hidden layers are 3x3 convolutions initialised to the identity (the
+    centre tap is the identity matrix, every other tap and the bias are
+    zero) and spread evenly between the trained hidden layers. A hidden
+    layer's input has already been through a ReLU, so it is non-negative,
+    and ``relu(identity(h)) = h``: the deeper model's output equals the
+    trained model's at the start, and training goes on from there. This is
+    the "Net2DeeperNet" operation of Chen, Goodfellow and Shlens [1]_.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A model built by :func:`~deepdenoise.models.ffdnet`, with its weights.
+    depth : int
+        Convolution layers of the new model, at least the model's own.
+
+    Returns
+    -------
+    keras.Model
+        A new ``ffdnet`` of the same width and channels, and ``depth`` layers.
+
+    Raises
+    ------
+    TypeError
+        If ``model`` is not an ``ffdnet`` model.
+    ValueError
+        If ``depth`` is below the model's depth.
+
+    References
+    ----------
+    .. [1] T. Chen, I. Goodfellow and J. Shlens, "Net2Net: Accelerating
+       learning via knowledge transfer", ICLR 2016. arXiv:1511.05641
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> small = ffdnet(depth=3, width=4)
+    >>> deep = deepen_ffdnet(small, depth=5)
+    >>> noisy = np.random.default_rng(0).random((1, 8, 8, 1), dtype="float32")
+    >>> sigma_map = np.full((1, 8, 8, 1), 0.1, dtype="float32")
+    >>> bool(np.allclose(small.predict([noisy, sigma_map], verbose=0),
+    ...                  deep.predict([noisy, sigma_map], verbose=0), atol=1e-6))
+    True
+    """
+    if not isinstance(model, keras.Model) or model.name != "ffdnet":
+        raise ArgumentTypeError(f"model must be an ffdnet keras.Model, got {model!r}")
+    convs = _conv_layers(model)
+    old_depth = len(convs)
+    if isinstance(depth, bool) or not isinstance(depth, int) or depth < old_depth:
+        raise ValueError(
+            f"depth must be an integer of at least the model's {old_depth}, got {depth!r}"
+        )
+    width = int(convs[0].filters)
+    channels = int(model.inputs[0].shape[-1])
+    deeper = ffdnet(depth=depth, width=width, channels=channels)
+
+    hidden = old_depth - 2  # trained layers between the first and the last
+    extra = depth - old_depth
+    # after which trained hidden layer (0 = after the first conv) each identity goes
+    slots = [min(hidden, round((k + 1) * (hidden + 1) / (extra + 1))) for k in range(extra)]
+    plan: list[keras.layers.Conv2D | None] = [convs[0]]
+    for index in range(hidden + 1):
+        if index > 0:
+            plan.append(convs[index])
+        plan.extend(None for slot in slots if slot == index)
+    plan.append(convs[-1])
+
+    identity = np.zeros((3, 3, width, width), dtype="float32")
+    identity[1, 1] = np.eye(width, dtype="float32")
+    for target, source in zip(_conv_layers(deeper), plan, strict=True):
+        if source is None:
+            target.set_weights([identity, np.zeros(width, dtype="float32")])
+        else:
+            target.set_weights(source.get_weights())
+    return deeper

@@ -1,0 +1,42 @@
+"""Write the starting weights of the ffdnet15 recipe: ffdnet made deeper.
+
+The shipped 12-layer ffdnet gets three identity layers (models.deepen_ffdnet),
+so the 15-layer model computes exactly what ffdnet computes; the script checks
+that on a random image before it writes anything.
+
+    python training/make_ffdnet15_init.py [OUTPUT]
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from deepdenoise._io import atomic_path
+from deepdenoise.models.grow import deepen_ffdnet
+from deepdenoise.weights import load_pretrained
+
+DEFAULT_OUTPUT = Path(__file__).parent / "runs" / "ffdnet15-init.weights.h5"
+
+
+def main(output: Path = DEFAULT_OUTPUT) -> None:
+    """Deepen the shipped ffdnet to 15 layers, check it, and save its weights."""
+    shallow = load_pretrained("ffdnet")
+    deep = deepen_ffdnet(shallow, depth=15)
+    rng = np.random.default_rng(0)
+    noisy = rng.random((1, 64, 64, 1), dtype="float32")
+    sigma_map = np.full((1, 64, 64, 1), 25 / 255, dtype="float32")
+    inputs = [noisy, sigma_map]
+    difference = np.abs(shallow.predict(inputs, verbose=0) - deep.predict(inputs, verbose=0)).max()
+    if difference > 1e-5:
+        raise RuntimeError(f"the deepened model differs from ffdnet by {difference}")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(output, suffix=".weights.h5") as path:
+        deep.save_weights(path)
+    print(f"wrote {output} (max difference from ffdnet {difference:.1e})")
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_OUTPUT)
