@@ -305,7 +305,7 @@ def test_markdown_bsd68_lists_every_quoted_method() -> None:
         ("DnCNN-S (quoted, Zhang et al. 2017)", "29.23"),
         ("BM3D (quoted, Zhang et al. 2017)", "28.57"),
         ("FFDNet (quoted, Zhang et al. 2018)", "29.19"),
-        ("DRUNet (quoted, Zhang et al. 2021)", "29.48"),
+        ("DRUNet (quoted, Zhang et al. 2022)", "29.48"),
     ]:
         assert f"| {label} | {value} |" in markdown
     assert "[dabov2007bm3d]" in markdown
@@ -346,3 +346,168 @@ def test_datasets_and_sigmas_may_be_tuples():
         ("bsd68", 15.0),
         ("bsd68", 25.0),
     ]
+
+
+# --- protocols ------------------------------------------------------------------------------
+
+
+def _recorder(store: list[np.ndarray]):
+    """A method that keeps a copy of every noisy input it is given and returns it unchanged."""
+
+    def record(noisy: np.ndarray, sigma: float) -> np.ndarray:
+        store.append(np.array(noisy, copy=True))
+        return noisy
+
+    return record
+
+
+def test_protocols_share_the_noise_and_clipped8_stores_8_bit_values(data_dir: Path) -> None:
+    from deepdenoise.noise import quantize
+
+    seen: dict[str, list[np.ndarray]] = {"float": [], "clipped8": []}
+    for name, store in seen.items():
+        bench.run_benchmark(
+            [("record", _recorder(store))],
+            "set12",
+            50,
+            data_dir=data_dir,
+            max_images=2,
+            protocol=name,
+            progress=False,
+        )
+    assert len(seen["float"]) == len(seen["clipped8"]) == 2
+    for floating, stored in zip(seen["float"], seen["clipped8"], strict=True):
+        assert floating.min() < 0 and floating.max() > 1  # sigma 50: unclipped float noise
+        assert stored.min() >= 0 and stored.max() <= 1
+        levels = np.rint(stored.astype(np.float64) * 255)
+        np.testing.assert_array_equal(stored, (levels / 255).astype(np.float32))
+        np.testing.assert_array_equal(stored, quantize(floating))  # the very same noise
+    direct = bench.noisy_input(benchmark("set12", data_dir=data_dir)[1][1], 50, seed=1)
+    np.testing.assert_array_equal(direct, seen["float"][1])
+
+
+def test_rows_csv_and_tables_carry_the_protocol(data_dir: Path, tmp_path: Path) -> None:
+    rows = bench.run_benchmark(
+        ["noisy", "gaussian"],
+        "set12",
+        [25, 50],
+        data_dir=data_dir,
+        max_images=1,
+        protocol=("float", "clipped8"),
+        progress=False,
+    )
+    assert [(r["protocol"], r["sigma"], r["method"]) for r in rows] == [
+        (p, s, m)
+        for p in ("float", "clipped8")
+        for s in (25.0, 50.0)
+        for m in ("noisy", "gaussian")
+    ]
+    assert all(tuple(row) == bench.FIELDS for row in rows)
+    by_key = {(r["protocol"], r["sigma"], r["method"]): r["psnr"] for r in rows}
+    # Clipping removes noise beyond [0, 1]: the stored input is closer to the clean image.
+    assert by_key[("clipped8", 50.0, "noisy")] > by_key[("float", 50.0, "noisy")]
+    assert bench.run_benchmark("noisy", "set12", 25, max_images=1, progress=False)[0][
+        "protocol"
+    ] == ("float")
+
+    back = bench.read_csv(bench.write_csv(rows, tmp_path / "rows.csv"))
+    assert [row["protocol"] for row in back] == [row["protocol"] for row in rows]
+
+    markdown = bench.to_markdown(rows)
+    first, second = markdown.split("### set12, clipped8 protocol (1 images)")
+    assert first.startswith("### set12 (1 images)") and "(quoted," in first
+    assert "(quoted," not in second and "Protocol clipped8" in second
+    header, table = _table(markdown, "set12, clipped8 protocol")
+    column = header.index("σ=50 PSNR")
+    assert table["noisy"][column] == f"{by_key[('clipped8', 50.0, 'noisy')]:.2f}"
+
+
+def test_a_csv_without_protocol_column_reads_as_float(rows: list[dict], tmp_path: Path) -> None:
+    """Files written before protocols were named hold float-protocol rows."""
+    import csv
+
+    old_columns = [name for name in bench.FIELDS if name != "protocol"]
+    path = tmp_path / "old.csv"
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=old_columns, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+    back = bench.read_csv(path)
+    assert [row["protocol"] for row in back] == ["float"] * len(rows)
+    assert [row["psnr"] for row in back] == pytest.approx([row["psnr"] for row in rows])
+    # Rows made without the key (by hand) are written with an empty cell, read as float too.
+    bare = [{key: value for key, value in row.items() if key != "protocol"} for row in rows]
+    assert {r["protocol"] for r in bench.read_csv(bench.write_csv(bare, tmp_path / "b.csv"))} == {
+        "float"
+    }
+
+
+@pytest.mark.parametrize("protocol", ["clipped", "Float", "", 8, []])
+def test_unknown_protocol_is_a_clear_error(protocol: object, data_dir: Path) -> None:
+    with pytest.raises(ValueError, match="protocol") as info:
+        bench.run_benchmark("noisy", "set12", 25, data_dir=data_dir, protocol=protocol)
+    if protocol != []:
+        assert "float" in str(info.value) and "clipped8" in str(info.value)
+    with pytest.raises(ValueError, match="protocol must be one of"):
+        bench.noisy_input(np.zeros((4, 4)), 25, seed=0, protocol="clipped16")
+
+
+# --- colour sets ------------------------------------------------------------------------------
+
+
+@pytest.fixture()
+def colour_crops(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The colour sets cut to 64x64 crops of their first two images (CBM3D is slow)."""
+    from deepdenoise import data
+
+    real = data.benchmark
+
+    def cropped(name: str, **kwargs: object) -> list:
+        return [(file, image[:64, :64]) for file, image in real(name, **kwargs)[:2]]
+
+    monkeypatch.setattr(data, "benchmark", cropped)
+
+
+def _tiny_colour_model():
+    import keras
+
+    from deepdenoise.denoisers import denoiser_from_model
+    from deepdenoise.models import get_model
+
+    keras.utils.set_random_seed(0)
+    model = get_model("ffdnet", depth=2, width=4, channels=3)
+    return denoiser_from_model("tiny_color", model, tile=None)
+
+
+def test_colour_sets_with_colour_methods(colour_crops: None, data_dir: Path) -> None:
+    methods = ["noisy", "bm3d", "bm3d/per-channel", "ffdnet/per-channel", _tiny_colour_model()]
+    rows = bench.run_benchmark(
+        methods, "cbsd68", 25, data_dir=data_dir, max_images=1, progress=False
+    )
+    psnrs = {row["method"]: row["psnr"] for row in rows}
+    assert list(psnrs) == ["noisy", "bm3d", "bm3d/per-channel", "ffdnet/per-channel", "tiny_color"]
+    assert psnrs["bm3d"] > psnrs["noisy"] + 4 and psnrs["ffdnet/per-channel"] > psnrs["noisy"] + 4
+    # CBM3D filters the three channels together and beats gray BM3D run on each channel.
+    assert psnrs["bm3d"] > psnrs["bm3d/per-channel"] + 0.3
+    assert np.isfinite(psnrs["tiny_color"])
+    for row in rows[1:]:  # timing columns kept; an RGB pixel counts once
+        total = row["seconds_per_image"] * row["n_images"]
+        assert total > 0 and row["megapixels_per_second"] * total == pytest.approx(64 * 64 / 1e6)
+    mcmaster = bench.run_benchmark(
+        ["noisy", "ffdnet/per-channel"], "mcmaster", 25, data_dir=data_dir, progress=False
+    )
+    assert [row["n_images"] for row in mcmaster] == [2, 2]
+    assert mcmaster[1]["psnr"] > mcmaster[0]["psnr"] + 4
+    markdown = bench.to_markdown(rows)
+    assert "bm3d is CBM3D" in markdown and "### cbsd68 (1 images)" in markdown
+
+
+def test_a_gray_model_on_a_colour_set_needs_per_channel(colour_crops: None, data_dir: Path):
+    seen: list[dict] = []
+    with pytest.raises(ValueError, match=r"'ffdnet' is a gray model.*'ffdnet/per-channel'"):
+        bench.run_benchmark(
+            ["noisy", "ffdnet"], ["set12", "cbsd68"], 25, data_dir=data_dir, progress=seen.append
+        )
+    assert seen == [], "every set is checked before anything runs"
+    with pytest.raises(ValueError, match=r"'tiny_color' denoises RGB images.*'set12' is a gray"):
+        bench.run_benchmark(_tiny_colour_model(), "set12", 25, data_dir=data_dir, progress=False)

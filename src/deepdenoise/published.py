@@ -47,7 +47,7 @@ CITATIONS: dict[str, str] = {
     ),
     "zhang2021drunet": (
         "K. Zhang, Y. Li, W. Zuo, L. Zhang, L. Van Gool and R. Timofte, 'Plug-and-play image "
-        "restoration with deep denoiser prior', IEEE TPAMI 44(10), 2021 (online; 2022 issue)"
+        "restoration with deep denoiser prior', IEEE TPAMI 44(10), 2022 (online 2021)"
     ),
 }
 """Citation key -> reference, for every paper quoted below."""
@@ -56,7 +56,7 @@ _SHORT = {
     "zhang2017dncnn": "Zhang et al. 2017",
     "dabov2007bm3d": "Dabov et al. 2007",
     "zhang2018ffdnet": "Zhang et al. 2018",
-    "zhang2021drunet": "Zhang et al. 2021",
+    "zhang2021drunet": "Zhang et al. 2022",
 }
 
 

@@ -1,13 +1,14 @@
-"""The ``deepdenoise`` command line: ``denoise``, ``train`` and ``bench``.
+"""The ``deepdenoise`` command line: ``denoise``, ``train``, ``bench`` and ``export``.
 
 Run ``deepdenoise --help`` (or ``python -m deepdenoise --help``) for the
 usage. Each subcommand is a thin layer over the package, in a module of its
 own: :mod:`deepdenoise.cli.denoise` (over
 :func:`deepdenoise.denoisers.get_denoiser`, :mod:`deepdenoise.data` and
 :func:`deepdenoise.inference.estimate_noise_level`),
-:mod:`deepdenoise.cli.train` (over :func:`deepdenoise.train.run.run_recipe`)
-and :mod:`deepdenoise.cli.bench` (over :mod:`deepdenoise.bench`). Each
-defines ``add_parser(commands)`` and ``run(args)``.
+:mod:`deepdenoise.cli.train` (over :func:`deepdenoise.train.run.run_recipe`),
+:mod:`deepdenoise.cli.bench` (over :mod:`deepdenoise.bench`) and
+:mod:`deepdenoise.cli.export` (over :func:`deepdenoise.export.export_onnx`).
+Each defines ``add_parser(commands)`` and ``run(args)``.
 
 Exit status: 0 on success, 2 on bad input or usage (a missing or unreadable
 image, an unknown model, an output that exists...), with one line per
@@ -43,7 +44,7 @@ import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from deepdenoise.cli import bench, denoise, train
+from deepdenoise.cli import bench, denoise, export, train
 from deepdenoise.cli._common import PROG, UsageError, print_error
 from deepdenoise.cli.denoise import DEFAULT_MODEL
 
@@ -56,6 +57,7 @@ examples:
   deepdenoise denoise a.png b.tif -o out/ --model dncnn --force
   deepdenoise train --config ffdnet --workdir runs/ffdnet
   deepdenoise bench --dataset set12 --sigma 15,25,50 --methods noisy,gaussian,bm3d,ffdnet
+  deepdenoise export --model all --format onnx -o exported/
 
 Sigma is always on the 0-255 scale (--sigma 25 means a standard deviation
 of 25/255). Exit status: 0 ok, 2 bad input (one line per problem on stderr).
@@ -65,6 +67,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "denoise": denoise.run,
     "train": train.run,
     "bench": bench.run,
+    "export": export.run,
 }
 
 
@@ -211,13 +214,13 @@ def build_parser() -> argparse.ArgumentParser:
     Returns
     -------
     argparse.ArgumentParser
-        With subcommands ``denoise``, ``train`` and ``bench``.
+        With subcommands ``denoise``, ``train``, ``bench`` and ``export``.
 
     Examples
     --------
     >>> args = build_parser().parse_args(["denoise", "a.png", "-o", "out"])
-    >>> args.command, args.inputs, args.model, args.sigma
-    ('denoise', ['a.png'], 'ffdnet', None)
+    >>> args.command, args.inputs, args.model, args.sigma   # model None: the default rule
+    ('denoise', ['a.png'], None, None)
     """
     from deepdenoise import __version__
 
@@ -229,7 +232,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in (denoise, train, bench):
+    for module in (denoise, train, bench, export):
         module.add_parser(commands)
     return parser
 
