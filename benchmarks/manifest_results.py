@@ -43,7 +43,7 @@ def write_from_csv(csv_path: Path) -> list[str]:
     written = []
     for row in read_csv(csv_path):
         entry = manifest["models"].get(row["method"])
-        if entry is None:
+        if entry is None or row["protocol"] != "float":  # results are float-protocol numbers
             continue
         for metric in ("psnr", "ssim"):
             key = result_key(row["dataset"], row["sigma"], metric)

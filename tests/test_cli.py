@@ -722,3 +722,97 @@ def test_denoise_drops_an_icc_profile_of_another_colour_space(
     assert "ICC profile (RGB) not kept: output is gray" in capsys.readouterr().out
     with Image.open(tmp_path / "out" / "g.png") as image:
         assert "icc_profile" not in image.info
+
+
+# --- colour: the default model for RGB, colour models by name, 16-bit colour PNGs ---------
+
+
+def _tiny_manifest(folder: Path, monkeypatch, names: dict[str, int]) -> dict:
+    """Replace the package's manifest by one of tiny untrained FFDNets: name -> channels."""
+    import keras
+
+    from deepdenoise import weights
+    from deepdenoise.models import get_model
+
+    manifest = folder / "weights" / "manifest.json"
+    models = {}
+    for seed, (name, channels) in enumerate(names.items()):
+        config = {"depth": 2, "width": 4, "channels": channels}
+        keras.utils.set_random_seed(seed)
+        models[name] = get_model("ffdnet", **config)
+        weights.register_weights(
+            models[name],
+            name,
+            config=config,
+            recipe={"sigma": [0, 75]},
+            steps=1,
+            wall_time_s=0.1,
+            results={},
+            manifest_path=manifest,
+        )
+    monkeypatch.setattr(weights, "DEFAULT_MANIFEST", manifest)
+    return models
+
+
+def test_denoise_sends_rgb_to_a_shipped_colour_model_by_default(
+    tmp_path: Path, monkeypatch, capsys: pytest.CaptureFixture
+) -> None:
+    from deepdenoise.inference import denoise
+
+    models = _tiny_manifest(tmp_path, monkeypatch, {"ffdnet": 1, "ffdnet_color": 3})
+    rgb = (_smooth((30, 36, 3), 7) * 255).astype(np.uint8)
+    gray = (_smooth((30, 36), 8) * 255).astype(np.uint8)
+    (tmp_path / "rgb.png").write_bytes(_png_bytes(rgb))
+    (tmp_path / "gray.png").write_bytes(_png_bytes(gray))
+    inputs = [str(tmp_path / "rgb.png"), str(tmp_path / "gray.png")]
+    assert main(["denoise", *inputs, "-o", str(tmp_path / "out"), "--sigma", "25"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "model ffdnet_color" in lines[0] and "model" not in lines[1].split("(")[1]
+    expected = denoise(models["ffdnet_color"], rgb, 25, tile=None)
+    np.testing.assert_array_equal(np.asarray(Image.open(tmp_path / "out" / "rgb.png")), expected)
+    expected = denoise(models["ffdnet"], gray, 25, tile=None)
+    np.testing.assert_array_equal(np.asarray(Image.open(tmp_path / "out" / "gray.png")), expected)
+
+    # By name, the gray model still denoises RGB, one channel at a time.
+    args = [inputs[0], "-o", str(tmp_path / "gray_model"), "--sigma", "25", "--model", "ffdnet"]
+    assert main(["denoise", *args]) == 0
+    expected = denoise(models["ffdnet"], rgb, 25, tile=None)
+    written = np.asarray(Image.open(tmp_path / "gray_model" / "rgb.png"))
+    np.testing.assert_array_equal(written, expected)
+
+
+def test_denoise_colour_model_by_name_refuses_a_gray_image(
+    tmp_path: Path, monkeypatch, capsys: pytest.CaptureFixture
+) -> None:
+    _tiny_manifest(tmp_path, monkeypatch, {"ffdnet": 1, "ffdnet_color": 3})
+    (tmp_path / "gray.png").write_bytes(_png_bytes((_smooth((20, 20), 9) * 255).astype(np.uint8)))
+    args = [str(tmp_path / "gray.png"), "-o", str(tmp_path / "out"), "--model", "ffdnet_color"]
+    assert main(["denoise", *args]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert "gray.png" in line and "'ffdnet_color'" in line and "1 channel" in line
+    assert not (tmp_path / "out" / "gray.png").exists()
+
+
+@pytest.mark.parametrize("channels", [3, 1])
+def test_denoise_keeps_16_bit_colour_pngs(tmp_path: Path, channels: int) -> None:
+    """A 16-bit RGB PNG comes out 16-bit RGB, through a colour model or a gray one per channel."""
+    import keras
+
+    from deepdenoise.data import load_image, save_image
+    from deepdenoise.data.images import png_header
+    from deepdenoise.inference import denoise
+    from deepdenoise.models import get_model
+
+    keras.utils.set_random_seed(3)
+    model = get_model("ffdnet", depth=2, width=4, channels=channels)
+    model.save(tmp_path / "tiny.keras")
+    samples = (_smooth((26, 30, 3), 10) * 65535).astype(np.uint16)
+    save_image(tmp_path / "deep.png", samples)
+    assert png_header(tmp_path / "deep.png").bit_depth == 16
+    args = [str(tmp_path / "deep.png"), "-o", str(tmp_path / "out"), "--sigma", "20"]
+    assert main(["denoise", *args, "--model", str(tmp_path / "tiny.keras")]) == 0
+    header = png_header(tmp_path / "out" / "deep.png")
+    assert (header.bit_depth, header.colour_type) == (16, 2)  # 16-bit RGB
+    written = np.rint(load_image(tmp_path / "out" / "deep.png") * 65535).astype(np.uint16)
+    np.testing.assert_array_equal(written, denoise(model, samples, 20, tile=None))
+    assert np.any(written % 257), "values between the 8-bit levels: not cut to 8 bits"

@@ -1,4 +1,4 @@
-"""Set12, BSD68 and Train400: counts, shapes, sha256 checks, and the pooch download path."""
+"""The gray and colour benchmark sets: counts, shapes, sha256 checks, the pooch download."""
 
 from __future__ import annotations
 
@@ -14,16 +14,26 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from deepdenoise.data import BENCHMARKS, benchmark, benchmark_paths
+from deepdenoise.data import BENCHMARK_CHANNELS, BENCHMARKS, benchmark, benchmark_paths
 from deepdenoise.data import benchmarks as benchmarks_module
 
-# Sizes (H, W) from shared/data/README.md.
+# Sizes (H, W) from shared/data/README.md; the colour sets' split counted from the files.
 EXPECTED_SHAPES = {
     "set12": {(256, 256): 7, (512, 512): 5},
     "bsd68": {(321, 481): 53, (481, 321): 15},
     "train400": {(180, 180): 400},
+    "cbsd432": {(321, 481, 3): 295, (481, 321, 3): 137},
+    "cbsd68": {(321, 481, 3): 53, (481, 321, 3): 15},
+    "mcmaster": {(500, 500, 3): 18},
 }
-FIRST_NAMES = {"set12": "01.png", "bsd68": "test001.png", "train400": "test_001.png"}
+FIRST_NAMES = {
+    "set12": "01.png",
+    "bsd68": "test001.png",
+    "train400": "test_001.png",
+    "cbsd432": "100007.jpg",
+    "cbsd68": "101085.png",
+    "mcmaster": "1.tif",
+}
 
 
 @pytest.mark.parametrize("name", list(BENCHMARKS))
@@ -61,18 +71,47 @@ def test_registry_matches_the_sha256sums_and_upstream_layout(data_dir):
         digest, relative = line.split()
         sums[relative] = digest
     registry = benchmarks_module._registry()
-    # The shared folder also holds the colour sets, which this registry does not know yet.
-    gray = {name: digest for name, digest in sums.items() if name.split("/")[0] in BENCHMARKS}
-    assert {name: digest for name, (digest, _) in registry.items()} == gray
+    assert {name: digest for name, (digest, _) in registry.items()} == sums
+    ffdnet = (
+        "https://raw.githubusercontent.com/cszn/FFDNet/e787f46df2f374ff3591186706229cb9a0591fea/"
+    )
+    sure = (
+        "https://raw.githubusercontent.com/Magauiya/Extended_SURE/"
+        "1bcec3b61d7c3687f0fc906d684cc7d29e59aab4/"
+    )
     upstream = {
-        "set12": "testsets/Set12/",
-        "bsd68": "testsets/BSD68/",
-        "train400": "TrainingCodes/DnCNN_TrainingCodes_v1.0/data/Train400/",
+        "set12": benchmarks_module.UPSTREAM_URL + "testsets/Set12/",
+        "bsd68": benchmarks_module.UPSTREAM_URL + "testsets/BSD68/",
+        "train400": benchmarks_module.UPSTREAM_URL
+        + "TrainingCodes/DnCNN_TrainingCodes_v1.0/data/Train400/",
+        "cbsd432": sure + "Dataset/CBSD432/",
+        "cbsd68": ffdnet + "testsets/CBSD68/",
+        "mcmaster": ffdnet + "testsets/McMaster/",
     }
     for relative, (_, url) in registry.items():
         folder, file_name = relative.split("/")
-        assert url == benchmarks_module.UPSTREAM_URL + upstream[folder] + file_name
+        assert url == upstream[folder] + file_name
     assert collections.Counter(name.split("/")[0] for name in registry) == BENCHMARKS
+    assert set(BENCHMARK_CHANNELS) == set(BENCHMARKS)
+
+
+def test_colour_training_and_test_sets_share_no_image(data_dir):
+    """CBSD432 trains, CBSD68 tests: no BSDS image id is in both."""
+    training = {path.stem for path in benchmark_paths("cbsd432", data_dir=data_dir)}
+    test = {path.stem for path in benchmark_paths("cbsd68", data_dir=data_dir)}
+    assert len(training) == 432 and len(test) == 68
+    assert not training & test
+
+
+def test_gray_bsd68_is_the_luminance_of_cbsd68(data_dir):
+    """The colour set is the gray one in colour: same images, loaded as RGB, not as gray."""
+    gray = [image for _, image in benchmark("bsd68", data_dir=data_dir)[:3]]
+    colour = [image for _, image in benchmark("cbsd68", data_dir=data_dir)[:3]]
+    weights = np.array([0.299, 0.587, 0.114], np.float32)  # ITU-R 601, as MATLAB's rgb2gray
+    for luminance, rgb in zip(gray, colour, strict=True):
+        assert rgb.shape == (*luminance.shape, 3)
+        assert not np.array_equal(rgb[..., 0], rgb[..., 1])
+        assert np.abs(rgb @ weights - luminance).max() <= 0.6 / 255  # rounding to 8 bits
 
 
 @pytest.fixture()
@@ -111,10 +150,11 @@ def test_data_dir_must_be_a_folder(tmp_path):
         benchmark_paths("set12", data_dir=tmp_path / "nowhere")
 
 
-@pytest.mark.parametrize("name", ["Set12", "bsd100", "", None])
+@pytest.mark.parametrize("name", ["Set12", "bsd100", "cbsd100", "kodak24", "", None])
 def test_unknown_name(name, data_dir):
-    with pytest.raises(ValueError, match="name"):
+    with pytest.raises(ValueError, match="name") as info:
         benchmark(name, data_dir=data_dir)
+    assert all(known in str(info.value) for known in BENCHMARKS), "lists the known names"
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):

@@ -138,6 +138,71 @@ def test_noise_levels_per_patch_lie_in_the_range():
     np.testing.assert_allclose(fixed[0][0][1], 15 / 255, rtol=1e-6)
 
 
+def test_colour_patches_get_independent_noise_of_one_level_per_patch():
+    """RGB: three noisy channels, one sigma and one map per patch, independent noise."""
+    images = np.full((4, 48, 48, 3), 0.5, np.float32)
+    sampler = PatchSampler(
+        images, patch_size=48, batch_size=32, sigma=(10, 50), noise_map=True, seed=3, steps=1
+    )
+    (noisy, level_map), clean = sampler[0]
+    assert noisy.shape == clean.shape == (32, 48, 48, 3) and level_map.shape == (32, 48, 48, 1)
+    levels = level_map[:, 0, 0, 0] * 255
+    residual = (noisy - clean).astype(np.float64)
+    per_channel = residual.std(axis=(1, 2)) * 255  # (B, 3)
+    np.testing.assert_allclose(per_channel, np.repeat(levels[:, None], 3, axis=1), rtol=0.1)
+    # Normalised by each patch's level, the 73728 noise triples are uncorrelated across
+    # channels (sampling error of a correlation ~ 0.004; the same noise in all three gives 1).
+    unit = (residual / levels.reshape(-1, 1, 1, 1)).reshape(-1, 3)
+    correlation = np.corrcoef(unit.T)[np.triu_indices(3, 1)]
+    assert np.abs(correlation).max() < 0.02, f"channels share noise: {correlation}"
+
+
+def test_colour_clipped_patches_are_8_bit_values_in_range(rng):
+    images = rng.random((3, 32, 32, 3), dtype=np.float32)
+    sampler = PatchSampler(
+        images, patch_size=16, batch_size=16, sigma=60, clipped_fraction=1, seed=0, steps=1
+    )
+    noisy, _ = sampler[0]
+    assert noisy.shape == (16, 16, 16, 3)
+    assert noisy.min() == 0 and noisy.max() == 1
+    grid = np.rint(noisy.astype(np.float64) * 255)
+    np.testing.assert_array_equal(noisy, (grid / 255).astype(np.float32))
+    half = PatchSampler(
+        images, patch_size=16, batch_size=64, sigma=60, clipped_fraction=0.5, seed=0, steps=1
+    )
+    noisy, _ = half[0]
+    outside = ((noisy < 0) | (noisy > 1)).any(axis=(1, 2, 3))
+    assert 16 < outside.sum() < 48, "about half of the patches keep their unclipped noise"
+
+
+def test_named_colour_training_set_loads_as_rgb(data_dir):
+    images = load_training_images("cbsd432")
+    assert len(images) == 432
+    assert all(image.dtype == np.uint8 and image.shape[-1] == 3 for image in images)
+    assert not np.array_equal(images[0][..., 0], images[0][..., 1]), "colour, not gray repeated"
+    sampler = PatchSampler(images[:4], patch_size=32, batch_size=8, noise_map=True, steps=1)
+    assert sampler.channels == 3 and sampler[0][0][0].shape == (8, 32, 32, 3)
+    gray = load_training_images("cbsd432", channels=1)
+    assert gray[0].shape == (*images[0].shape[:2], 1)
+    assert load_training_images("train400")[0].shape == (180, 180, 1)
+
+
+@pytest.mark.parametrize("name", ["set12", "bsd68", "cbsd68", "mcmaster"])
+def test_named_test_sets_are_refused_as_training_data(name):
+    with pytest.raises(ValueError, match=f"{name}.*test set"):
+        load_training_images(name)
+
+
+def test_patch_dataset_reads_a_named_colour_set(data_dir):
+    from deepdenoise.data import patch_dataset
+
+    dataset = patch_dataset("cbsd432", patch_size=32, batch_size=4, sigma=(0, 50), seed=0)
+    noisy, clean = next(iter(dataset))
+    assert noisy.shape == clean.shape == (4, 32, 32, 3)
+    with pytest.raises(ValueError, match="test set"):
+        patch_dataset("mcmaster", patch_size=32, batch_size=4)
+
+
 def test_patches_per_image_sets_how_many_images_a_batch_draws(rng):
     images = _distinct_images(rng, 40, 12, 12)
 

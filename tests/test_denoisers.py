@@ -306,3 +306,97 @@ def test_the_registry_is_a_lazy_submodule() -> None:
 
     assert "denoisers" in deepdenoise.__all__
     assert deepdenoise.denoisers is denoisers
+
+
+# --- per channel, and the default model for a number of channels -------------------------
+
+
+def test_per_channel_runs_the_gray_denoiser_on_each_channel() -> None:
+    rgb = np.random.default_rng(1).uniform(size=(24, 20, 3)).astype(np.float32)
+    median = get_denoiser("median")
+    split = get_denoiser("median/per-channel")
+    assert (split.name, split.kind, split.needs_sigma, split.channels) == (
+        "median/per-channel",
+        "classical",
+        True,
+        None,
+    )
+    out = split(rgb, 30)
+    for channel in range(3):
+        np.testing.assert_array_equal(out[..., channel], median(rgb[..., channel], 30))
+    gray = rgb[..., 0]
+    np.testing.assert_array_equal(split(gray, 30), median(gray, 30))
+
+
+def test_per_channel_of_a_model_file_and_its_refusals(model_files: dict[str, Path]) -> None:
+    gray = get_denoiser(f"model:{model_files['ffdnet']}/per-channel", tile=None)
+    assert gray.name == "model:ffdnet/per-channel" and gray.kind == "model"
+    assert gray.needs_sigma and gray.model is None
+    rgb = np.random.default_rng(2).uniform(size=(16, 16, 3)).astype(np.float32)
+    whole = get_denoiser(f"model:{model_files['ffdnet']}", tile=None)
+    np.testing.assert_allclose(gray(rgb, 25), whole(rgb, 25), atol=1e-6)  # inference splits too
+    with pytest.raises(ValueError, match="colour model"):
+        get_denoiser(f"{model_files['dncnn_rgb']}/per-channel")
+    for name in ("noisy/per-channel", "/per-channel"):
+        with pytest.raises(UnknownDenoiserError, match="per-channel"):
+            get_denoiser(name)
+
+
+def test_a_colour_model_names_itself_when_given_a_gray_image(model_files: dict[str, Path]):
+    rgb_model = get_denoiser(f"model:{model_files['dncnn_rgb']}", tile=None)
+    assert rgb_model.channels == 3
+    with pytest.raises(ValueError, match=r"'model:dncnn_rgb'.*RGB.*has 1 channel"):
+        rgb_model(np.zeros((8, 8), np.float32), 25)
+    assert rgb_model(np.zeros((8, 8, 3), np.float32), 25).shape == (8, 8, 3)
+
+
+def _manifest_with(tmp_path: Path, entries: dict[str, tuple[str, int]]) -> Path:
+    """A temporary manifest of tiny untrained models: name -> (architecture, channels)."""
+    from deepdenoise.models import get_model
+    from deepdenoise.weights import register_weights
+
+    manifest = tmp_path / "weights" / "manifest.json"
+    for name, (architecture, channels) in entries.items():
+        config = {"depth": 2, "width": 4, "channels": channels}
+        register_weights(
+            get_model(architecture, **config),
+            name,
+            config=config,
+            recipe={"sigma": [0, 75]},
+            steps=1,
+            wall_time_s=0.1,
+            results={},
+            architecture=architecture,
+            manifest_path=manifest,
+        )
+    return manifest
+
+
+def test_default_model_picks_up_a_shipped_colour_model(tmp_path: Path) -> None:
+    gray_only = _manifest_with(
+        tmp_path / "a", {"ffdnet": ("ffdnet", 1), "dncnn_rgb": ("dncnn", 3)}
+    )
+    assert denoisers.default_model_name(1, manifest_path=gray_only) == "ffdnet"
+    # a colour model of another architecture is not the default: gray FFDNet per channel
+    assert denoisers.default_model_name(3, manifest_path=gray_only) == "ffdnet"
+    both = _manifest_with(
+        tmp_path / "b",
+        {"ffdnet": ("ffdnet", 1), "ffdnet_color": ("ffdnet", 3), "dncnn_rgb": ("dncnn", 3)},
+    )
+    assert denoisers.default_model_name(3, manifest_path=both) == "ffdnet_color"
+    assert denoisers.default_model_name(1, manifest_path=both) == "ffdnet"
+    assert denoisers.DEFAULT_MODEL == "ffdnet"
+    for bad in (2, 4, True, "3"):
+        with pytest.raises(ValueError, match="channels"):
+            denoisers.default_model_name(bad, manifest_path=both)
+
+
+def test_the_shipped_manifest_has_no_colour_default_yet() -> None:
+    """Until a colour model ships, RGB images go through the gray default one channel at a time."""
+    from deepdenoise.weights import pretrained_entry
+
+    name = denoisers.default_model_name(3)
+    if pretrained_entry(name)["info"]["channels"] == 1:
+        assert name == denoisers.DEFAULT_MODEL
+    else:  # a colour model has shipped: it must be of the default's architecture
+        assert pretrained_entry(name)["architecture"] == pretrained_entry("ffdnet")["architecture"]

@@ -82,3 +82,20 @@ def test_ffdnet15_init_weights_reproduce_the_shipped_ffdnet(tmp_path):
     sigma_map = np.full((1, 32, 48, 1), 40 / 255, dtype="float32")
     expected = load_pretrained("ffdnet").predict([noisy, sigma_map], verbose=0)
     np.testing.assert_allclose(deep.predict([noisy, sigma_map], verbose=0), expected, atol=1e-5)
+
+
+def test_manifest_results_skips_rows_of_the_clipped8_protocol(tmp_path, monkeypatch):
+    """The manifest's results are float-protocol numbers: clipped8 rows must not replace them."""
+    updater = load_script("benchmarks/manifest_results.py")
+    manifest = tmp_path / "manifest.json"
+    manifest.write_text(json.dumps({"models": {"tiny": {"results": {}}}}))
+    monkeypatch.setattr(updater, "MANIFEST", manifest)
+    row = dict(seconds_per_image=0.1, megapixels_per_second=1.0, n_images=12, seed=0)
+    rows = [
+        dict(row, dataset="set12", sigma=25.0, method="tiny", psnr=29.5, ssim=0.8, protocol=p)
+        for p in ("float", "clipped8")
+    ]
+    rows[1]["psnr"] = 28.0
+    updater.write_from_csv(write_csv(rows, tmp_path / "bench.csv"))
+    results = json.loads(manifest.read_text())["models"]["tiny"]["results"]
+    assert results["set12_sigma25_psnr"] == 29.5

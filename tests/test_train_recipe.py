@@ -61,7 +61,19 @@ def test_shipped_configs_are_valid(path: Path) -> None:
 
 
 def test_shipped_configs_exist() -> None:
-    assert {p.name for p in CONFIGS.glob("*.toml")} >= {"ffdnet.toml", "dncnn25.toml"}
+    assert {p.name for p in CONFIGS.glob("*.toml")} >= {
+        "ffdnet.toml",
+        "dncnn25.toml",
+        "ffdnet_color.toml",
+    }
+
+
+def test_colour_recipe_trains_a_colour_model_on_cbsd432() -> None:
+    recipe = load_recipe("ffdnet_color")
+    assert recipe.data.source == "cbsd432" and recipe.model_kwargs["channels"] == 3
+    assert recipe.data.sigma == (0.0, 75.0) and recipe.data.clipped_fraction == 0.5
+    assert recipe.data.val_images == 8 and recipe.output.name == "ffdnet_color"
+    assert model_info(get_model(recipe.model, **recipe.model_kwargs))["channels"] == 3
 
 
 def test_load_recipe_fills_defaults(tmp_path: Path) -> None:
@@ -129,7 +141,10 @@ def test_bad_recipe_names_key_and_file(tmp_path: Path, mutate: Any, match: str) 
     assert re.search(match, str(info.value)), str(info.value)
 
 
-@pytest.mark.parametrize("source", ["set12", "BSD68", "data/Set12", "/somewhere/bsd68"])
+@pytest.mark.parametrize(
+    "source",
+    ["set12", "BSD68", "data/Set12", "/somewhere/bsd68", "cbsd68", "McMaster", "data/CBSD68"],
+)
 def test_test_sets_are_refused_as_training_data(tmp_path: Path, source: str) -> None:
     recipe = copy.deepcopy(TINY)
     recipe["data"]["source"] = source
@@ -217,6 +232,19 @@ def test_run_recipe_noise_map_must_match_model(tmp_path: Path) -> None:
 def test_run_recipe_bad_max_steps(tmp_path: Path, max_steps: Any) -> None:
     with pytest.raises(ValueError, match="max_steps"):
         run_recipe(write_recipe(tmp_path, TINY), workdir=tmp_path / "run", max_steps=max_steps)
+
+
+def test_colour_recipe_on_cbsd432_trains_on_rgb_patches(tmp_path: Path, data_dir: Path) -> None:
+    """A tiny colour FFDNet on the named colour set: RGB batches reach the model."""
+    recipe = copy.deepcopy(TINY)
+    recipe["model"]["channels"] = 3
+    recipe["data"].update(source="cbsd432", patch_size=16, val_images=2)
+    for key in ("dead_leaves_images", "dead_leaves_size"):
+        del recipe["data"][key]
+    recipe["train"] = {"steps": 2, "steps_per_epoch": 2, "seed": 0}
+    model, workdir = run_recipe(write_recipe(tmp_path, recipe), workdir=tmp_path / "run")
+    assert model.input_shape[0][-1] == 3 and int(model.optimizer.iterations) == 2
+    assert np.isfinite(read_history(workdir)["val_psnr"][0])
 
 
 def test_shipped_ffdnet_recipe_runs_one_step_on_train400(tmp_path: Path, data_dir: Path) -> None:

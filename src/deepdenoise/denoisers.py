@@ -10,7 +10,15 @@ Everything the package can denoise with is resolved here, by one function,
 * the pretrained models shipped with the package,
   :func:`deepdenoise.weights.list_pretrained` (kind ``"model"``);
 * a saved Keras model, ``"model:path/to/file.keras"`` or a path (kind
-  ``"model"``).
+  ``"model"``);
+* any of these with ``"/per-channel"`` appended (``"ffdnet/per-channel"``):
+  a gray method applied to each channel of an RGB image separately
+  (:func:`per_channel`).
+
+:func:`default_model_name` says which shipped model denoises an image by
+default: :data:`DEFAULT_MODEL` for gray images, and for RGB images a shipped
+colour model of the same architecture when the manifest has one (else
+:data:`DEFAULT_MODEL`, one channel at a time).
 
 Every result satisfies the :class:`Denoiser` protocol: it has a ``name``, a
 ``kind``, says whether it uses ``sigma`` (``needs_sigma``) and which images
@@ -52,19 +60,30 @@ import numpy as np
 from deepdenoise._checks import ArgumentTypeError
 
 __all__ = [
+    "DEFAULT_MODEL",
     "KINDS",
+    "PER_CHANNEL_SUFFIX",
     "Denoiser",
     "DenoiserLoadError",
     "FunctionDenoiser",
     "UnknownDenoiserError",
+    "check_image_channels",
+    "default_model_name",
     "denoiser_from_function",
     "denoiser_from_model",
     "get_denoiser",
     "list_denoisers",
+    "per_channel",
 ]
 
 KINDS: tuple[str, ...] = ("input", "classical", "model")
 """The kinds of denoiser: the noisy input itself, a classical method, a Keras model."""
+
+DEFAULT_MODEL = "ffdnet"
+"""The shipped gray model used when no model is named: FFDNet, blind and fast on a CPU."""
+
+PER_CHANNEL_SUFFIX = "/per-channel"
+"""Appended to a denoiser name: apply it to each channel of an RGB image separately."""
 
 DenoiseFunction = Callable[[np.ndarray, Any], np.ndarray]
 
@@ -294,23 +313,167 @@ def denoiser_from_model(
     TypeError
         If ``model`` is not a ``keras.Model``.
 
+    Notes
+    -----
+    Called on a gray image, a colour (3-channel) model raises ``ValueError``
+    naming ``name`` and the image's channels.
+
     Examples
     --------
     >>> from deepdenoise.models import get_model
     >>> ffdnet = denoiser_from_model("tiny", get_model("ffdnet", depth=2, width=4), tile=None)
     >>> ffdnet.kind, ffdnet.needs_sigma, ffdnet.channels
     ('model', True, None)
+    >>> colour = denoiser_from_model("tiny_rgb", get_model("ffdnet", depth=2, width=4, channels=3))
+    >>> colour.channels
+    3
+    >>> colour(np.zeros((8, 8), np.float32), 25)
+    Traceback (most recent call last):
+    ...
+    ValueError: model 'tiny_rgb' denoises RGB images (3 channels); this image has 1 channel ...
     """
     from deepdenoise.inference import denoise
 
     needs_sigma, channels = _model_needs(model)
 
     def fn(image: np.ndarray, sigma: float | None) -> np.ndarray:
+        if channels is not None:
+            check_image_channels(name, channels, image)
         return denoise(
             model, image, sigma, tile=tile, overlap=overlap, self_ensemble=self_ensemble
         )
 
     return FunctionDenoiser(name, "model", fn, model, needs_sigma=needs_sigma, channels=channels)
+
+
+def check_image_channels(name: str, channels: int, image: np.ndarray) -> None:
+    """Raise ``ValueError`` naming model ``name`` if ``image`` lacks its ``channels``.
+
+    Examples
+    --------
+    >>> check_image_channels("rgb", 3, np.zeros((4, 4, 3)))
+    >>> check_image_channels("rgb", 3, np.zeros((4, 4)))
+    Traceback (most recent call last):
+    ...
+    ValueError: model 'rgb' denoises RGB images (3 channels); this image has 1 channel ...
+    """
+    shape = tuple(np.asarray(image).shape)
+    found = shape[2] if len(shape) == 3 else 1
+    if found != channels:
+        kind = "RGB" if channels == 3 else "gray"
+        raise ValueError(
+            f"model {name!r} denoises {kind} images ({channels} channels); this image has "
+            f"{found} channel{'s' if found != 1 else ''} (shape {shape}). Use a "
+            f"{'gray' if found == 1 else 'colour'} model instead"
+        )
+
+
+def per_channel(denoiser: Denoiser) -> FunctionDenoiser:
+    """Apply a gray denoiser to each channel of an RGB image separately.
+
+    Parameters
+    ----------
+    denoiser : Denoiser
+        A denoiser of gray images (a one-channel model, a classical method).
+
+    Returns
+    -------
+    FunctionDenoiser
+        Named ``"<name>/per-channel"``, of the same kind; a gray image goes
+        through ``denoiser`` unchanged, an (H, W, 3) image as three (H, W)
+        planes, each with the same ``sigma``. It keeps no ``model``, so it is
+        called as a function everywhere.
+
+    Raises
+    ------
+    ValueError
+        If ``denoiser`` is a colour model (``channels == 3``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> median = per_channel(get_denoiser("median"))
+    >>> median.name, median.kind
+    ('median/per-channel', 'classical')
+    >>> rgb = np.random.default_rng(0).uniform(size=(8, 8, 3)).astype(np.float32)
+    >>> bool(np.array_equal(median(rgb, 25)[..., 1], get_denoiser("median")(rgb[..., 1], 25)))
+    True
+    """
+    if denoiser.channels not in (None, 1):
+        raise ValueError(
+            f"{denoiser.name!r} is a colour model ({denoiser.channels} channels); "
+            f"{PER_CHANNEL_SUFFIX!r} applies a gray denoiser to each channel"
+        )
+
+    def fn(image: np.ndarray, sigma: float | None) -> np.ndarray:
+        array = np.asarray(image)
+        if array.ndim != 3 or array.shape[-1] == 1:
+            return np.asarray(denoiser(array, sigma), dtype=np.float32)
+        planes = [denoiser(array[..., c], sigma) for c in range(array.shape[-1])]
+        return np.stack([np.asarray(p, dtype=np.float32) for p in planes], axis=-1)
+
+    return FunctionDenoiser(
+        denoiser.name + PER_CHANNEL_SUFFIX,
+        denoiser.kind,
+        fn,
+        needs_sigma=denoiser.needs_sigma,
+        channels=None,
+    )
+
+
+def default_model_name(
+    channels: int = 1, *, manifest_path: str | os.PathLike[str] | None = None
+) -> str:
+    """The shipped model that denoises an image of ``channels`` channels by default.
+
+    Gray images get :data:`DEFAULT_MODEL`. RGB images get the first (by
+    name) shipped model whose manifest entry has ``info.channels == 3`` and
+    the architecture of :data:`DEFAULT_MODEL`'s entry; until the manifest
+    has one, :data:`DEFAULT_MODEL` too, which denoises them one channel at a
+    time. A colour model registered with ``deepdenoise train --register``
+    is so picked up without any change here.
+
+    Parameters
+    ----------
+    channels : {1, 3}
+        Channels of the image.
+    manifest_path : str or path-like, optional
+        The manifest to read; the one shipped with the package by default.
+
+    Returns
+    -------
+    str
+        A name for :func:`get_denoiser` and
+        :func:`deepdenoise.weights.load_pretrained`.
+
+    Raises
+    ------
+    ValueError
+        If ``channels`` is not 1 or 3, or the manifest cannot be read.
+
+    Examples
+    --------
+    >>> default_model_name(1)
+    'ffdnet'
+    >>> default_model_name(3) in list_denoisers(kind="model")
+    True
+    """
+    from deepdenoise import weights
+
+    if isinstance(channels, bool) or channels not in (1, 3):
+        raise ValueError(f"channels must be 1 (gray) or 3 (RGB), got {channels!r}")
+    if channels == 1:
+        return DEFAULT_MODEL
+    models = weights.read_manifest(manifest_path)["models"]
+    family = models.get(DEFAULT_MODEL, {}).get("architecture")
+    colour = [
+        name
+        for name, entry in sorted(models.items())
+        if family is not None
+        and entry.get("architecture") == family
+        and entry.get("info", {}).get("channels") == 3
+    ]
+    return colour[0] if colour else DEFAULT_MODEL
 
 
 def _catalogue() -> dict[str, str]:
@@ -419,7 +582,10 @@ def get_denoiser(
           (for example ``"ffdnet"``), also written ``"model:ffdnet"``;
         * a saved Keras model, ``"model:path/to/file.keras"``, a path ending
           in ``.keras`` or any name holding a path separator; its label is
-          then ``"model:<file stem>"``.
+          then ``"model:<file stem>"``;
+        * any of the above but ``"noisy"`` followed by ``"/per-channel"``
+          (:data:`PER_CHANNEL_SUFFIX`): that gray denoiser applied to each
+          channel of an RGB image (:func:`per_channel`).
     tile, overlap, self_ensemble
         Passed to :func:`deepdenoise.inference.denoise` for models.
 
@@ -454,6 +620,15 @@ def get_denoiser(
     if not isinstance(name, str):
         raise ArgumentTypeError(f"denoiser name must be a string, got {type(name).__name__}")
     options: dict[str, Any] = {"tile": tile, "overlap": overlap, "self_ensemble": self_ensemble}
+    base = name.removesuffix(PER_CHANNEL_SUFFIX)
+    if base != name:
+        if base in ("", "noisy"):
+            raise UnknownDenoiserError(
+                f"{PER_CHANNEL_SUFFIX!r} follows the name of a denoiser, got {name!r}",
+                name=name,
+                choices=list(_catalogue()),
+            )
+        return per_channel(get_denoiser(base, **options))
     if name == "noisy":
         return FunctionDenoiser("noisy", "input", _identity, needs_sigma=False)
 

@@ -510,7 +510,7 @@ def _ensemble(
 
 
 def denoise(
-    model: keras.Model,
+    model: keras.Model | str,
     image: np.ndarray,
     sigma: float | None = None,
     *,
@@ -524,13 +524,18 @@ def denoise(
 
     Parameters
     ----------
-    model : keras.Model
+    model : keras.Model or str
         A fully convolutional denoiser, such as
         ``deepdenoise.models.get_model("dncnn")``. Its needs are read with
         :func:`deepdenoise.models.model_info`: whether it takes a noise-level
         map as a second input (FFDNet), the multiple its height and width
         must be (2 for FFDNet, 4 for the convolutional autoencoder), and its
-        number of channels.
+        number of channels. Or the name of a shipped model
+        (:func:`deepdenoise.weights.load_pretrained`, loaded at each call),
+        or ``"auto"``: the shipped model for the image's channels
+        (:func:`deepdenoise.denoisers.default_model_name`), a colour model
+        for an RGB image once one is shipped, else the gray one channel by
+        channel.
     image : numpy.ndarray
         Gray (H, W), (H, W, 1) or RGB (H, W, 3) image, as uint8 (0-255),
         uint16 (0-65535) or float (nominally [0, 1]). RGB images go through a
@@ -581,11 +586,13 @@ def denoise(
         If ``image`` is not uint8, uint16 or floating point.
     ValueError
         If ``image`` has the wrong rank or 2 or 4 channels (RGBA: drop the
-        alpha channel first), is gray for a 3-channel model, or does not
+        alpha channel first), is gray for a 3-channel model (the message
+        names a model given by name), or does not
         have the fixed size of a dense model; if ``sigma``
         is out of [0, 255]; if ``tile`` is not larger than ``2 * overlap``
-        (after rounding) or is a string other than ``"auto"``; or if
-        ``overlap``/``batch_size`` is invalid.
+        (after rounding) or is a string other than ``"auto"``; if
+        ``overlap``/``batch_size`` is invalid; or if ``model`` is a name
+        that no shipped model has (the message lists them).
 
     Notes
     -----
@@ -634,6 +641,8 @@ def denoise(
     [(1, 1)]
     """
     array = _check_input(image)
+    if isinstance(model, str):
+        model = _named_model(model, array)
     tile = _check_tile(tile)
     overlap = check_non_negative_int(overlap, "overlap")
     batch_size = check_positive_int(batch_size, "batch_size")
@@ -800,3 +809,20 @@ def estimate_receptive_field(
             )
             return radius
         size = min(2 * side + 1, max_size)
+
+
+# --- shipped models by name ---------------------------------------------------------------
+
+
+def _named_model(name: str, array: np.ndarray) -> keras.Model:
+    """The shipped model ``name`` for an (H, W, C) image; ``"auto"``: the default for C."""
+    from deepdenoise import weights
+    from deepdenoise.denoisers import check_image_channels, default_model_name
+
+    channels = int(array.shape[-1])
+    chosen = default_model_name(channels) if name == "auto" else name
+    model = weights.load_pretrained(chosen)
+    model_channels = int(_model_info(model)["channels"])
+    if model_channels != 1:
+        check_image_channels(chosen, model_channels, array)
+    return model

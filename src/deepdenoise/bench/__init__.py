@@ -1,18 +1,21 @@
-r"""Benchmark denoisers on Set12/BSD68 under the DnCNN protocol: PSNR, SSIM, speed.
+r"""Benchmark denoisers on the gray and colour test sets: PSNR, SSIM, speed.
 
-:func:`run_benchmark` scores every combination of denoiser, test set and
-noise level and returns one row per combination; :func:`write_csv` saves the
-rows, :func:`read_csv` reads them back, and :func:`to_markdown` prints one
-table per test set with the published numbers of :mod:`deepdenoise.published`
-next to the measured ones, labelled "quoted". Denoisers are named as in
-:func:`deepdenoise.denoisers.get_denoiser`.
+:func:`run_benchmark` scores every combination of denoiser, test set
+(Set12, BSD68; CBSD68, McMaster in colour), protocol and noise level and
+returns one row per combination; :func:`write_csv` saves the rows,
+:func:`read_csv` reads them back, and :func:`to_markdown` prints one table
+per test set and protocol with the published numbers of
+:mod:`deepdenoise.published` next to the measured ones, labelled "quoted".
+Denoisers are named as in :func:`deepdenoise.denoisers.get_denoiser`.
 
 The package has one module per job: :mod:`deepdenoise.bench.protocol` (the
 benchmark loop) and :mod:`deepdenoise.bench.report` (CSV and Markdown).
 
-Protocol
---------
-The protocol of the DnCNN/KAIR test scripts, on the gray test images:
+Protocols
+---------
+Two protocols (:data:`PROTOCOLS`), named in every row. ``"float"``, the
+default, is the protocol of the DnCNN/KAIR test scripts and of the published
+numbers:
 
 * the clean image ``x`` is a float in [0, 1]; noise is added in float,
   ``y = x + n`` with ``n ~ N(0, (sigma/255)^2)``, and ``y`` is **never
@@ -34,6 +37,19 @@ The protocol of the DnCNN/KAIR test scripts, on the gray test images:
 KAIR differs in two details that move averages by about 0.01 dB: it seeds
 NumPy's legacy generator with ``np.random.seed(0)`` before every image, and
 it rounds the output to uint8 before computing PSNR (we clip in float).
+
+``"clipped8"`` takes the very same noisy images and clips them to [0, 1] and
+rounds them to multiples of 1/255 (:func:`deepdenoise.noise.quantize`), as a
+noisy photo saved to an 8-bit file holds them; everything else is as above,
+including the nominal ``sigma`` given to each method (the noise left after
+clipping is a little weaker near black and white). Its ``"noisy"`` row
+scores that stored input. No published numbers are quoted next to it.
+
+Colour sets (CBSD68, McMaster) are scored in RGB: the noise is independent
+in each channel with the same ``sigma``, PSNR is over all three channels
+and SSIM the mean of the per-channel values. A gray model must be named
+``"<name>/per-channel"`` there (a plain gray model name is an error, so that
+no table mixes the two silently); ``"bm3d"`` runs CBM3D.
 
 Deprecated
 ----------
@@ -59,10 +75,27 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-from deepdenoise.bench.protocol import FIELDS, BenchRow, run_benchmark
+from deepdenoise.bench.protocol import (
+    DEFAULT_PROTOCOL,
+    FIELDS,
+    PROTOCOLS,
+    BenchRow,
+    noisy_input,
+    run_benchmark,
+)
 from deepdenoise.bench.report import read_csv, to_markdown, write_csv
 
-__all__ = ["FIELDS", "BenchRow", "read_csv", "run_benchmark", "to_markdown", "write_csv"]
+__all__ = [
+    "DEFAULT_PROTOCOL",
+    "FIELDS",
+    "PROTOCOLS",
+    "BenchRow",
+    "noisy_input",
+    "read_csv",
+    "run_benchmark",
+    "to_markdown",
+    "write_csv",
+]
 
 _DEPRECATED = {
     "get_method": "get_denoiser",

@@ -1,13 +1,16 @@
-r"""The benchmark loop: :func:`run_benchmark` under the DnCNN/KAIR protocol.
+r"""The benchmark loop: :func:`run_benchmark` under a named protocol, gray or colour.
 
-The protocol is described in :mod:`deepdenoise.bench`; the rows this module
-returns are saved and printed by :mod:`deepdenoise.bench.report`.
+The protocols (:data:`PROTOCOLS`) are described in :mod:`deepdenoise.bench`;
+the rows this module returns are saved and printed by
+:mod:`deepdenoise.bench.report`.
 
 Examples
 --------
->>> from deepdenoise.bench.protocol import FIELDS
->>> FIELDS[:3]
-('dataset', 'sigma', 'method')
+>>> from deepdenoise.bench.protocol import FIELDS, PROTOCOLS
+>>> FIELDS[:3], FIELDS[-1]
+(('dataset', 'sigma', 'method'), 'protocol')
+>>> list(PROTOCOLS)
+['float', 'clipped8']
 """
 
 from __future__ import annotations
@@ -30,14 +33,25 @@ from deepdenoise.denoisers import (
     get_denoiser,
 )
 
-__all__ = ["FIELDS", "BenchRow", "run_benchmark"]
+__all__ = ["DEFAULT_PROTOCOL", "FIELDS", "PROTOCOLS", "BenchRow", "noisy_input", "run_benchmark"]
+
+PROTOCOLS: dict[str, str] = {
+    "float": "Gaussian noise of std sigma/255 added in float, never clipped or rounded "
+    "(the DnCNN/KAIR test scripts)",
+    "clipped8": "the same noisy image clipped to [0, 1] and rounded to 8 bits, as a noisy "
+    "photo saved to an 8-bit file stores it",
+}
+"""Benchmark protocols by name: how the noisy input is made from the clean image."""
+
+DEFAULT_PROTOCOL = "float"
+"""The protocol of the published numbers, and of :func:`run_benchmark` by default."""
 
 
 class BenchRow(TypedDict):
-    """One row of a benchmark: one method on one dataset at one noise level.
+    """One row of a benchmark: one method on one dataset at one noise level, under one protocol.
 
     ``seconds_per_image`` and ``megapixels_per_second`` are NaN for the noisy
-    input, which is not timed.
+    input, which is not timed. ``protocol`` is a key of :data:`PROTOCOLS`.
     """
 
     dataset: str
@@ -49,6 +63,7 @@ class BenchRow(TypedDict):
     megapixels_per_second: float
     n_images: int
     seed: int
+    protocol: str
 
 
 FIELDS: tuple[str, ...] = tuple(BenchRow.__annotations__)
@@ -98,22 +113,102 @@ def _as_list(value: object, name: str) -> list[Any]:
     return items
 
 
+def noisy_input(
+    clean: np.ndarray, sigma: float, *, seed: int, protocol: str = DEFAULT_PROTOCOL
+) -> np.ndarray:
+    """The noisy image a method gets under ``protocol``: same seed, same noise, either protocol.
+
+    Parameters
+    ----------
+    clean : numpy.ndarray
+        Float image in [0, 1], gray or RGB.
+    sigma : float
+        Noise standard deviation on the 0-255 scale.
+    seed : int
+        Seed of :func:`numpy.random.default_rng` for the noise (the
+        benchmark uses ``seed + image index``).
+    protocol : {"float", "clipped8"}
+        ``"float"``: ``clean + noise``, unclipped. ``"clipped8"``: that very
+        image clipped to [0, 1] and rounded to multiples of 1/255
+        (:func:`deepdenoise.noise.quantize`).
+
+    Returns
+    -------
+    numpy.ndarray
+        float32, the shape of ``clean``.
+
+    Raises
+    ------
+    ValueError
+        If ``protocol`` is not a key of :data:`PROTOCOLS` (the message lists them).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> clean = np.full((4, 4), 0.5, np.float32)
+    >>> stored = noisy_input(clean, 50, seed=0, protocol="clipped8")
+    >>> bool(np.array_equal(stored * 255, np.rint(stored * 255)))
+    True
+    """
+    from deepdenoise.noise import add_gaussian_noise, quantize
+
+    protocol = _check_protocol(protocol)
+    noisy = add_gaussian_noise(clean, sigma, seed=seed)
+    return quantize(noisy) if protocol == "clipped8" else noisy
+
+
+def _check_protocol(protocol: object) -> str:
+    if not isinstance(protocol, str) or protocol not in PROTOCOLS:
+        raise ValueError(f"protocol must be one of {list(PROTOCOLS)}, got {protocol!r}")
+    return protocol
+
+
 def _load_dataset(name: str, data_dir: str | os.PathLike[str] | None) -> tuple[str, list]:
-    """Return (label, [(image name, float32 gray image)]) for a test-set name or a folder."""
+    """Return (label, [(image name, float32 image)]): a set (gray or RGB) or a folder (gray)."""
     from deepdenoise import data
 
     folder = Path(name).expanduser()
-    if folder.is_dir() and name.lower() not in ("set12", "bsd68", "train400"):
+    if folder.is_dir() and name.lower() not in data.BENCHMARKS:
         return folder.name, list(data.load_folder(folder, as_gray=True))
     return name.lower(), list(data.benchmark(name.lower(), data_dir=data_dir))
+
+
+def _model_channels(denoiser: Denoiser) -> int | None:
+    """Channels of the Keras model behind ``denoiser``, None if it has none."""
+    model = getattr(denoiser, "model", None)
+    if model is None:
+        return None
+    from deepdenoise.models import model_info
+
+    return int(model_info(model)["channels"])
+
+
+def _check_fits(denoiser: Denoiser, dataset: str, channels: int) -> None:
+    """Refuse a gray model on a colour set (no silent per-channel run) and a colour one on gray."""
+    from deepdenoise.denoisers import PER_CHANNEL_SUFFIX
+
+    model_channels = _model_channels(denoiser)
+    if channels == 3 and model_channels == 1:
+        raise ValueError(
+            f"method {denoiser.name!r} is a gray model and {dataset!r} a colour set: name "
+            f"{denoiser.name + PER_CHANNEL_SUFFIX!r} to run it on each channel, or use a "
+            "colour model"
+        )
+    wanted = denoiser.channels if denoiser.channels is not None else model_channels
+    if channels == 1 and wanted == 3:
+        raise ValueError(
+            f"method {denoiser.name!r} denoises RGB images and {dataset!r} is a gray set"
+        )
 
 
 def _format_row(row: BenchRow) -> str:
     timing = (
         "" if math.isnan(row["seconds_per_image"]) else f", {row['seconds_per_image']:.3f} s/image"
     )
+    tag = "" if row["protocol"] == DEFAULT_PROTOCOL else f" [{row['protocol']}]"
     return (
-        f"{row['dataset']} sigma={row['sigma']:g} {row['method']}: PSNR {row['psnr']:.2f} dB, "
+        f"{row['dataset']}{tag} sigma={row['sigma']:g} {row['method']}: "
+        f"PSNR {row['psnr']:.2f} dB, "
         f"SSIM {row['ssim']:.4f}{timing} ({row['n_images']} images)"
     )
 
@@ -129,7 +224,14 @@ def _reporter(progress: bool | Report) -> Report | None:
 
 
 def _score(
-    denoiser: Denoiser, cases: list[Case], sigma: float, *, label: str, seed: int, live: bool
+    denoiser: Denoiser,
+    cases: list[Case],
+    sigma: float,
+    *,
+    label: str,
+    seed: int,
+    live: bool,
+    protocol: str = DEFAULT_PROTOCOL,
 ) -> BenchRow:
     """Run one denoiser on every case of dataset ``label``; return the means as a row."""
     from deepdenoise.metrics import psnr, ssim
@@ -141,7 +243,7 @@ def _score(
         start = time.perf_counter()
         output = denoiser(noisy, sigma)
         seconds += time.perf_counter() - start
-        pixels += clean.size
+        pixels += clean.shape[0] * clean.shape[1]  # an RGB pixel counts once
         output = np.asarray(output, dtype=np.float32).reshape(clean.shape)
         if denoiser.kind != "input":
             output = np.clip(output, 0.0, 1.0)
@@ -163,6 +265,7 @@ def _score(
         "megapixels_per_second": pixels / 1e6 / seconds if timed and seconds > 0 else math.nan,
         "n_images": len(cases),
         "seed": int(seed),
+        "protocol": protocol,
     }
 
 
@@ -178,8 +281,9 @@ def run_benchmark(
     tile: int | None = 256,
     overlap: int = 32,
     self_ensemble: bool = False,
+    protocol: str | Iterable[str] = DEFAULT_PROTOCOL,
 ) -> list[BenchRow]:
-    r"""Score methods on test sets at several noise levels (DnCNN/KAIR protocol).
+    r"""Score methods on test sets at several noise levels, under one or more protocols.
 
     Parameters
     ----------
@@ -189,10 +293,14 @@ def run_benchmark(
         ``"model:path.keras"``...), :class:`~deepdenoise.denoisers.Denoiser`
         objects, or ``(label, fn)`` pairs where ``fn(noisy, sigma)`` is a
         denoiser or a ``keras.Model`` (run through
-        :func:`deepdenoise.inference.denoise`).
+        :func:`deepdenoise.inference.denoise`). On a colour set, a gray model
+        must be named ``"<name>/per-channel"`` (each channel denoised
+        apart); ``"bm3d"`` is CBM3D there, and the other classical methods
+        filter the three channels together.
     datasets : str or iterable of str
-        ``"set12"``, ``"bsd68"`` (see :func:`deepdenoise.data.benchmark`) or
-        folders of images (read as gray).
+        Gray sets ``"set12"``, ``"bsd68"``, colour sets ``"cbsd68"``,
+        ``"mcmaster"`` (see :func:`deepdenoise.data.benchmark`), or folders
+        of images (read as gray).
     sigmas : float or iterable of float
         Noise standard deviations on the **0-255 scale**, in (0, 255].
     data_dir : str or path-like, optional
@@ -208,23 +316,30 @@ def run_benchmark(
         finished row instead; False is silent.
     tile, overlap, self_ensemble
         Passed to :func:`deepdenoise.inference.denoise` for Keras models.
+    protocol : str or iterable of str, default "float"
+        One or more keys of :data:`PROTOCOLS`: ``"float"`` (the published
+        numbers' protocol) and ``"clipped8"`` (the same noisy images clipped
+        and rounded to 8 bits). Every protocol uses the same noise.
 
     Returns
     -------
     list of dict
-        One row per (dataset, sigma, method), in that nesting order, with the
-        keys of :data:`FIELDS`: ``dataset``, ``sigma``, ``method``, ``psnr``
-        and ``ssim`` (means over the images), ``seconds_per_image`` (mean
-        wall time of the method alone, :func:`time.perf_counter`),
-        ``megapixels_per_second`` (pixels denoised per second of that time),
-        ``n_images`` and ``seed``. The ``"noisy"`` row has NaN timings: it
-        computes nothing.
+        One row per (dataset, protocol, sigma, method), in that nesting
+        order, with the keys of :data:`FIELDS`: ``dataset``, ``sigma``,
+        ``method``, ``psnr`` and ``ssim`` (means over the images),
+        ``seconds_per_image`` (mean wall time of the method alone,
+        :func:`time.perf_counter`), ``megapixels_per_second`` (pixels
+        denoised per second of that time; an RGB pixel counts once),
+        ``n_images``, ``seed`` and ``protocol``. The ``"noisy"`` row has NaN
+        timings: it computes nothing.
 
     Raises
     ------
     ValueError
-        If a method or dataset is unknown, a sigma is out of (0, 255], a list
-        is empty or ``max_images`` is not a positive integer; an unknown
+        If a method, dataset or protocol is unknown, a sigma is out of
+        (0, 255], a list is empty, ``max_images`` is not a positive integer,
+        a gray model is named on a colour set without ``"/per-channel"``, or
+        a colour model is given a gray set; an unknown
         method raises :class:`~deepdenoise.denoisers.UnknownDenoiserError`
         and a model that cannot be loaded
         :class:`~deepdenoise.denoisers.DenoiserLoadError`.
@@ -235,15 +350,20 @@ def run_benchmark(
 
     Notes
     -----
-    The protocol is described in :mod:`deepdenoise.bench`. With
-    :math:`x_i` the clean image, :math:`z_i \sim \mathcal N(0, I)` drawn from
-    ``default_rng(seed + i)`` and :math:`f` the method,
+    The protocols are described in :mod:`deepdenoise.bench`. Under
+    ``"float"``, with :math:`x_i` the clean image,
+    :math:`z_i \sim \mathcal N(0, I)` drawn from ``default_rng(seed + i)``
+    and :math:`f` the method,
 
     .. math::
 
         \mathrm{PSNR} = \frac{1}{N} \sum_{i=1}^{N}
             10 \log_{10} \frac{1}{\mathrm{MSE}\big(x_i,
-            \mathrm{clip}_{[0,1]} f(x_i + \tfrac{\sigma}{255} z_i, \sigma)\big)}.
+            \mathrm{clip}_{[0,1]} f(x_i + \tfrac{\sigma}{255} z_i, \sigma)\big)};
+
+    under ``"clipped8"`` the input :math:`x_i + \tfrac{\sigma}{255} z_i` is
+    replaced by :math:`\mathrm{round}(255\,\mathrm{clip}_{[0,1]}(\cdot))/255`,
+    and every method is still given the nominal :math:`\sigma`.
 
     Keras models get one untimed warm-up call on a 64x64 crop first, so the
     timings exclude TensorFlow's one-off set-up. Timings depend on the
@@ -268,14 +388,13 @@ def run_benchmark(
     >>> bool(rows[1]["psnr"] > rows[0]["psnr"])
     True
     """
-    from deepdenoise.noise import add_gaussian_noise
-
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
         raise ArgumentTypeError(f"seed must be an int, got {seed!r}")
     if max_images is not None:
         max_images = check_positive_int(max_images, "max_images")
     sigma_values = [check_sigma(value, "sigmas") for value in _as_list(sigmas, "sigmas")]
     dataset_names = [str(name) for name in _as_list(datasets, "datasets")]
+    protocols = [_check_protocol(name) for name in _as_list(protocol, "protocol")]
     options = {"tile": tile, "overlap": overlap, "self_ensemble": self_ensemble}
     resolved = [_as_denoiser(item, options) for item in _as_list(methods, "methods")]
     labels = [denoiser.name for denoiser in resolved]
@@ -284,18 +403,28 @@ def run_benchmark(
     report = _reporter(progress)
     live = bool(progress is True and sys.stderr.isatty())
 
-    rows: list[BenchRow] = []
-    for dataset_name in dataset_names:
+    loaded = []
+    for dataset_name in dataset_names:  # every set is loaded and checked before any run
         label, images = _load_dataset(dataset_name, data_dir)
-        indexed = list(enumerate(images))[:max_images]
-        for sigma in sigma_values:
-            cases = [
-                (clean, add_gaussian_noise(clean, sigma, seed=seed + index))
-                for index, (_, clean) in indexed
-            ]
-            for denoiser in resolved:
-                row = _score(denoiser, cases, sigma, label=label, seed=seed, live=live)
-                rows.append(row)
-                if report is not None:
-                    report(row)
+        channels = 3 if images and images[0][1].ndim == 3 else 1
+        for denoiser in resolved:
+            _check_fits(denoiser, label, channels)
+        loaded.append((label, list(enumerate(images))[:max_images]))
+
+    rows: list[BenchRow] = []
+    for label, indexed in loaded:
+        for name in protocols:
+            for sigma in sigma_values:
+                # The noise of image i depends on (seed, i) only: the same in every protocol.
+                cases = [
+                    (clean, noisy_input(clean, sigma, seed=seed + index, protocol=name))
+                    for index, (_, clean) in indexed
+                ]
+                for denoiser in resolved:
+                    row = _score(
+                        denoiser, cases, sigma, label=label, seed=seed, live=live, protocol=name
+                    )
+                    rows.append(row)
+                    if report is not None:
+                        report(row)
     return rows

@@ -27,18 +27,35 @@ from pathlib import Path
 from typing import Any
 
 from deepdenoise._io import atomic_write
-from deepdenoise.bench.protocol import FIELDS
+from deepdenoise.bench.protocol import DEFAULT_PROTOCOL, FIELDS
+from deepdenoise.data.benchmarks import BENCHMARK_CHANNELS
 
 __all__ = ["read_csv", "to_markdown", "write_csv"]
 
 _FLOAT_FIELDS = ("sigma", "psnr", "ssim", "seconds_per_image", "megapixels_per_second")
 _INT_FIELDS = ("n_images", "seed")
 
-_PROTOCOL_NOTE = (
-    "Gaussian noise of std sigma/255 added in float, never clipped, seed fixed per "
-    "image; outputs clipped to [0, 1]; PSNR (dB) and SSIM with data_range=1, "
-    "mean over the images. The noisy row scores the unclipped input."
+_PROTOCOL_NOTES = {
+    "float": (
+        "Protocol float: Gaussian noise of std sigma/255 added in float, never clipped, seed "
+        "fixed per image; outputs clipped to [0, 1]; PSNR (dB) and SSIM with data_range=1, "
+        "mean over the images. The noisy row scores the unclipped input."
+    ),
+    "clipped8": (
+        "Protocol clipped8: the noisy images of the float protocol (same seeds) clipped to "
+        "[0, 1] and rounded to 8 bits, as a noisy photo saved to disk; every method is given "
+        "the nominal sigma; outputs clipped to [0, 1]; PSNR (dB) and SSIM with data_range=1, "
+        "mean over the images. The noisy row scores the stored 8-bit input. The published "
+        "numbers use the float protocol and are not quoted here."
+    ),
+}
+_COLOUR_NOTE = (
+    "Colour set: noise independent in R, G and B with the same sigma; PSNR over the three "
+    "channels, SSIM the mean of the per-channel values; bm3d is CBM3D (bm3d_rgb, opponent "
+    "colour space); NAME/per-channel runs a gray method on each channel apart."
 )
+# Columns a CSV written before they existed may lack, and the value they then take.
+_OPTIONAL_FIELDS = {"protocol": DEFAULT_PROTOCOL}
 
 
 def write_csv(rows: Iterable[Mapping[str, Any]], path: str | os.PathLike[str]) -> Path:
@@ -102,13 +119,16 @@ def read_csv(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
     -------
     list of dict
         ``sigma``, ``psnr``, ``ssim`` and the timings as float (``nan`` kept),
-        ``n_images`` and ``seed`` as int, other columns as str.
+        ``n_images`` and ``seed`` as int, other columns as str. A file
+        written before protocols were named has no ``protocol`` column; its
+        rows get ``"float"``, the only protocol there was (as do rows with
+        an empty ``protocol`` cell).
 
     Raises
     ------
     ValueError
-        If the file lacks a column of :data:`~deepdenoise.bench.FIELDS` (the
-        message names the file).
+        If the file lacks a column of :data:`~deepdenoise.bench.FIELDS`
+        other than ``protocol`` (the message names the file).
 
     Examples
     --------
@@ -120,12 +140,15 @@ def read_csv(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
     source = Path(path)
     with open(source, newline="", encoding="utf-8") as handle:
         reader = csv.DictReader(handle)
-        missing = [name for name in FIELDS if name not in (reader.fieldnames or [])]
+        columns = reader.fieldnames or []
+        missing = [n for n in FIELDS if n not in columns and n not in _OPTIONAL_FIELDS]
         if missing:
             raise ValueError(f"path {source} is not a benchmark CSV: missing columns {missing}")
         rows = []
         for raw in reader:
             row: dict[str, Any] = dict(raw)
+            for key, default in _OPTIONAL_FIELDS.items():
+                row[key] = row.get(key) or default
             for key in _FLOAT_FIELDS:
                 row[key] = float(raw[key])
             for key in _INT_FIELDS:
@@ -199,10 +222,14 @@ def _quoted_lines(dataset: str, sigmas: Sequence[float]) -> tuple[list[str], lis
     return lines, list(cited)
 
 
-def _notes(dataset: str, counts: list[int], count_text: str, cited: list[str]) -> list[str]:
+def _notes(
+    dataset: str, protocol: str, counts: list[int], count_text: str, cited: list[str]
+) -> list[str]:
     from deepdenoise.published import CITATIONS, DATASET_SIZES
 
-    notes = ["", _PROTOCOL_NOTE]
+    notes = ["", _PROTOCOL_NOTES.get(protocol, f"Protocol {protocol}.")]
+    if BENCHMARK_CHANNELS.get(dataset) == 3:
+        notes.append(_COLOUR_NOTE)
     full = DATASET_SIZES.get(dataset)
     if cited and full is not None and counts != [full]:
         notes.append(
@@ -218,7 +245,7 @@ def _notes(dataset: str, counts: list[int], count_text: str, cited: list[str]) -
 
 
 def to_markdown(rows: Iterable[Mapping[str, Any]], *, include_published: bool = True) -> str:
-    """Format benchmark rows as Markdown: one table per dataset.
+    """Format benchmark rows as Markdown: one table per dataset and protocol.
 
     Parameters
     ----------
@@ -228,15 +255,19 @@ def to_markdown(rows: Iterable[Mapping[str, Any]], *, include_published: bool = 
     include_published : bool, default True
         Add the numbers published for the same dataset and noise levels
         (:data:`deepdenoise.published.PUBLISHED`), labelled
-        ``"(quoted, <source>)"`` and followed by their references.
+        ``"(quoted, <source>)"`` and followed by their references, to the
+        tables of the ``"float"`` protocol (the papers' protocol) only.
 
     Returns
     -------
     str
-        For each dataset, a heading, then a table whose rows are the methods
-        and whose columns are PSNR (dB) and SSIM at each sigma, the mean
-        seconds per image and megapixels per second; quoted rows have PSNR
-        only. Missing values are shown as ``–``.
+        For each dataset and protocol (rows without ``protocol`` are
+        ``"float"``), a heading (``### set12 (12 images)``, or ``### set12,
+        clipped8 protocol (12 images)``), then a table whose rows are the
+        methods and whose columns are PSNR (dB) and SSIM at each sigma, the
+        mean seconds per image and megapixels per second, then notes on the
+        protocol; quoted rows have PSNR only. Missing values are shown as
+        ``–``.
 
     Examples
     --------
@@ -250,15 +281,22 @@ def to_markdown(rows: Iterable[Mapping[str, Any]], *, include_published: bool = 
     """
     rows = list(rows)
     blocks = []
-    for dataset in dict.fromkeys(row["dataset"] for row in rows):
-        subset = [row for row in rows if row["dataset"] == dataset]
+    tables = dict.fromkeys((row["dataset"], _protocol(row)) for row in rows)
+    for dataset, protocol in tables:
+        subset = [r for r in rows if r["dataset"] == dataset and _protocol(r) == protocol]
         sigmas = sorted({float(row["sigma"]) for row in subset})
         counts = sorted({int(row["n_images"]) for row in subset})
         count_text = " or ".join(map(str, counts))
-        lines = [f"### {dataset} ({count_text} images)", "", *_measured_lines(subset, sigmas)]
+        title = dataset if protocol == DEFAULT_PROTOCOL else f"{dataset}, {protocol} protocol"
+        lines = [f"### {title} ({count_text} images)", "", *_measured_lines(subset, sigmas)]
         cited: list[str] = []
-        if include_published:
+        if include_published and protocol == DEFAULT_PROTOCOL:
             quoted, cited = _quoted_lines(dataset, sigmas)
             lines += quoted
-        blocks.append("\n".join(lines + _notes(dataset, counts, count_text, cited)))
+        blocks.append("\n".join(lines + _notes(dataset, protocol, counts, count_text, cited)))
     return "\n\n".join(blocks) + "\n"
+
+
+def _protocol(row: Mapping[str, Any]) -> str:
+    """The row's protocol; rows made before protocols were named are ``"float"``."""
+    return str(row.get("protocol") or DEFAULT_PROTOCOL)

@@ -9,6 +9,8 @@ Examples
 >>> commands = argparse.ArgumentParser().add_subparsers(dest="command")
 >>> add_parser(commands).parse_args(["--sigma", "15,25"]).sigma
 [15.0, 25.0]
+>>> commands.choices["bench"].parse_args(["--protocol", "float,clipped8"]).protocol
+['float', 'clipped8']
 """
 
 from __future__ import annotations
@@ -33,12 +35,18 @@ examples:
   deepdenoise bench --dataset set12 --sigma 25 --methods noisy,gaussian,tv --max-images 2
   deepdenoise bench --dataset set12,bsd68 --sigma 15,25,50 \\
       --methods noisy,gaussian,median,tv,wavelet,nl_means,bm3d,ffdnet --out results/
+  deepdenoise bench --dataset cbsd68 --sigma 25 --protocol float,clipped8 \\
+      --methods noisy,bm3d,ffdnet/per-channel --max-images 2      # colour
 
-Protocol (DnCNN/KAIR): Gaussian noise of std sigma/255 added in float, never
-clipped; image i gets noise from numpy.random.default_rng(seed + i); outputs
-clipped to [0, 1]; PSNR and SSIM with data_range=1. Writes OUT/benchmark.csv
-and OUT/benchmark.md (replacing earlier ones) and prints the Markdown tables
-with the published numbers, marked "quoted".
+Protocols: float (default; DnCNN/KAIR): Gaussian noise of std sigma/255 added
+in float, never clipped; clipped8: the same noisy images clipped to [0, 1] and
+rounded to 8 bits, as a noisy photo saved to disk. Image i gets noise from
+numpy.random.default_rng(seed + i) in both; outputs clipped to [0, 1]; PSNR
+and SSIM with data_range=1. Colour sets (cbsd68, mcmaster) are scored in RGB:
+bm3d is CBM3D there, and a gray model runs on each channel only when named
+NAME/per-channel. Writes OUT/benchmark.csv and OUT/benchmark.md (replacing
+earlier ones) and prints the Markdown tables, one per set and protocol, with
+the published numbers (float protocol only), marked "quoted".
 """
 
 
@@ -46,7 +54,7 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
     """Add the ``bench`` subcommand to ``commands`` (from ``add_subparsers``)."""
     parser = commands.add_parser(
         "bench",
-        help="benchmark methods on Set12/BSD68",
+        help="benchmark methods on Set12/BSD68, CBSD68/McMaster",
         description="Measure PSNR, SSIM and speed of denoisers on the test sets.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -56,7 +64,8 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
         type=comma_list,
         default=["set12"],
         metavar="NAMES",
-        help="comma-separated: set12, bsd68 or image folders; default set12",
+        help="comma-separated: set12, bsd68 (gray), cbsd68, mcmaster (colour) or image "
+        "folders (read as gray); default set12",
     )
     parser.add_argument(
         "--sigma",
@@ -70,7 +79,17 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
         type=comma_list,
         default=["noisy", "gaussian", "median", "tv", "wavelet"],
         metavar="LIST",
-        help="comma-separated: noisy, classical methods, pretrained models, model:PATH",
+        help="comma-separated: noisy, classical methods, pretrained models, model:PATH; "
+        "NAME/per-channel runs a gray method on each channel of a colour set",
+    )
+    parser.add_argument(
+        "--protocol",
+        type=_protocol_list,
+        default=["float"],
+        metavar="LIST",
+        help="comma-separated: float (noise added in float, unclipped: the published "
+        "numbers' protocol), clipped8 (the same noisy images clipped and rounded to 8 bits); "
+        "default float",
     )
     parser.add_argument(
         "--max-images", type=positive_int, default=None, metavar="N", help="first N images only"
@@ -93,6 +112,25 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
     return parser
 
 
+def _protocol_list(text: str) -> list[str]:
+    """Argument type of ``--protocol``: names of :data:`deepdenoise.bench.PROTOCOLS`.
+
+    Examples
+    --------
+    >>> _protocol_list("clipped8")
+    ['clipped8']
+    """
+    from deepdenoise.bench.protocol import PROTOCOLS
+
+    names = comma_list(text)
+    unknown = [name for name in names if name not in PROTOCOLS]
+    if unknown:
+        raise argparse.ArgumentTypeError(
+            f"unknown protocol {', '.join(unknown)}; expected one of {', '.join(PROTOCOLS)}"
+        )
+    return names
+
+
 def run(args: argparse.Namespace) -> int:
     """Run ``deepdenoise bench``; return the exit status."""
     # Looked up on the package at call time, so tests can replace them there.
@@ -109,6 +147,7 @@ def run(args: argparse.Namespace) -> int:
             seed=args.seed,
             progress=True,
             tile=args.tile,
+            protocol=args.protocol,
         )
     except (ImportError, OSError, TypeError, ValueError) as problem:
         raise UsageError(one_line(problem)) from None

@@ -41,11 +41,13 @@ from deepdenoise.cli._common import (
     sigma_value,
     tile_size,
 )
+from deepdenoise.denoisers import DEFAULT_MODEL
 
 __all__ = ["DEFAULT_MODEL", "DESCRIPTION", "EPILOG", "add_parser", "run"]
 
-DEFAULT_MODEL = "ffdnet"
-"""The shipped model ``denoise`` uses by default: FFDNet, fast on a CPU."""
+# DEFAULT_MODEL, "ffdnet", is the shipped model ``denoise`` uses by default for gray
+# images; RGB images get a shipped colour model of its architecture once there is one
+# (deepdenoise.denoisers.default_model_name), else it too, one channel at a time.
 
 # Outputs keep these formats (lossless); others (.jpg, .bmp) are written as PNG.
 _KEPT_SUFFIXES = (".png", ".tif", ".tiff")
@@ -107,10 +109,13 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--model",
-        default=DEFAULT_MODEL,
+        default=None,
         metavar="NAME",
         help="a pretrained model name, a .keras file ('model:PATH' or PATH), or a classical "
-        f"method (gaussian, median, tv, wavelet, nl_means, bm3d); default {DEFAULT_MODEL}",
+        "method (gaussian, median, tv, wavelet, nl_means, bm3d); NAME/per-channel runs a gray "
+        f"method on each channel of an RGB image. Default: {DEFAULT_MODEL} for gray images; "
+        "for RGB images a shipped colour model when there is one, else "
+        f"{DEFAULT_MODEL} channel by channel",
     )
     parser.add_argument(
         "--sigma",
@@ -376,6 +381,41 @@ def _load_denoiser(name: str, *, tile: int | None, overlap: int, self_ensemble: 
     return denoiser
 
 
+class _Choice:
+    """``--model``'s denoiser, or without ``--model`` the default one for each image.
+
+    Denoisers are loaded once, on first use; ``--model`` (or the gray
+    default) is loaded at once, so a bad name stops the run before any file.
+    """
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.loaded: dict[str, Any] = {}
+        self.get(args.model or DEFAULT_MODEL)
+
+    def get(self, name: str) -> Any:
+        if name not in self.loaded:
+            self.loaded[name] = _load_denoiser(
+                name,
+                tile=self.args.tile,
+                overlap=self.args.overlap,
+                self_ensemble=self.args.self_ensemble,
+            )
+        return self.loaded[name]
+
+    def __call__(self, image: Any) -> tuple[Any, list[str]]:
+        """The denoiser for ``image``, and a note naming a model the default rule chose."""
+        from deepdenoise.denoisers import check_image_channels, default_model_name
+
+        if self.args.model is not None:
+            denoiser = self.get(self.args.model)
+            if denoiser.channels not in (None, 1):  # a colour model asked for by name
+                check_image_channels(denoiser.name, denoiser.channels, image)
+            return denoiser, []
+        name = default_model_name(image.shape[2] if image.ndim == 3 else 1)
+        return self.get(name), ([] if name == DEFAULT_MODEL else [f"model {name}"])
+
+
 def _load(path: Path) -> tuple[Any, list[str]]:
     """The image, and the notes to print (a dropped alpha channel)."""
     from deepdenoise.data import load_image
@@ -444,13 +484,15 @@ def _run_denoiser(
     )
 
 
-def _denoise_one(job: _Job, denoiser: Any, args: argparse.Namespace, progress: _Progress) -> str:
+def _denoise_one(job: _Job, choose: _Choice, args: argparse.Namespace, progress: _Progress) -> str:
     """Denoise one file; return the line to print. Raises on any problem with this file."""
     from deepdenoise.cli._metadata import read_metadata, save_with_metadata
     from deepdenoise.data.images import image_bit_depth
 
     assert job.target is not None
     image, notes = _load(job.source)
+    denoiser, model_notes = choose(image)
+    notes += model_notes
     bits = image_bit_depth(job.source)
     metadata = read_metadata(job.source)
     sigma, sigma_notes = _sigma(denoiser, image, args.sigma)
@@ -479,14 +521,14 @@ def _report(job: _Job) -> None:
     print_error(message if str(job.source) in message else f"{job.source}: {message}")
 
 
-def _attempt(job: _Job, denoiser: Any, args: argparse.Namespace, progress: _Progress) -> bool:
+def _attempt(job: _Job, choose: _Choice, args: argparse.Namespace, progress: _Progress) -> bool:
     """Denoise one planned job; on a problem, record it in the job and return False."""
     assert job.target is not None
     if job.target.exists() and not args.force:
         job.problem = f"output {job.target} exists; use --force to replace it"
         return False
     try:
-        line = _denoise_one(job, denoiser, args, progress)
+        line = _denoise_one(job, choose, args, progress)
         progress.clear()
         print(line, flush=True)
         return True
@@ -504,9 +546,7 @@ def run(args: argparse.Namespace) -> int:
             f"--tile ({args.tile}) must be larger than twice --overlap ({args.overlap})"
         )
     jobs = _plan_jobs(args.inputs, args.output)
-    denoiser = _load_denoiser(
-        args.model, tile=args.tile, overlap=args.overlap, self_ensemble=args.self_ensemble
-    )
+    choose = _Choice(args)
     failures = [job for job in jobs if job.problem is not None]
     for job in failures:
         _report(job)
@@ -520,7 +560,7 @@ def run(args: argparse.Namespace) -> int:
     )
     try:
         for job in todo:
-            if not _attempt(job, denoiser, args, progress):
+            if not _attempt(job, choose, args, progress):
                 failures.append(job)
                 progress.clear()
                 _report(job)

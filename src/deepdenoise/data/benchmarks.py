@@ -1,14 +1,27 @@
-"""The DnCNN benchmark sets Set12, BSD68 and Train400, checked by sha256.
+"""The benchmark sets, gray and colour, checked by sha256.
 
-The files come from the official DnCNN repository (cszn/DnCNN, commit
-``e93b278``), the copy every paper since 2017 reports on. ``registry.txt``,
-next to this module, lists each file's path, sha256 and upstream URL.
+============  ========  ======  ==========================================
+set           channels  images  role
+============  ========  ======  ==========================================
+``set12``     1         12      test (Set12)
+``bsd68``     1         68      test (BSD68)
+``train400``  1         400     training (Train400)
+``cbsd432``   3         432     training (the BSDS500 images not in CBSD68)
+``cbsd68``    3         68      test (CBSD68, the colour BSD68)
+``mcmaster``  3         18      test (McMaster, 500x500 crops)
+============  ========  ======  ==========================================
+
+The gray files come from the official DnCNN repository (cszn/DnCNN, commit
+``e93b278``), the copy every paper since 2017 reports on; CBSD68 and McMaster
+from cszn/FFDNet (commit ``e787f46``); CBSD432, the original BSDS JPEGs, from
+Magauiya/Extended_SURE (commit ``1bcec3b``). ``registry.txt``, next to this
+module, lists each file's path, sha256 and upstream URL.
 
 Where the files come from, in order:
 
 1. ``data_dir=``, or the folder in the environment variable
    ``DEEPDENOISE_DATA``: a local copy laid out as ``set12/01.png``,
-   ``bsd68/test001.png``, ``train400/test_001.png``. It is never written to,
+   ``bsd68/test001.png``, ``cbsd68/101085.png``. It is never written to,
    but every file is checked against the registry.
 2. Otherwise the files are downloaded with :mod:`pooch` into its cache
    (``pooch.os_cache("deepdenoise")``, or ``DEEPDENOISE_CACHE``), from
@@ -16,8 +29,9 @@ Where the files come from, in order:
    layout above, for a classroom server). Pooch checks the sha256 of each
    download.
 
-Licence: research and education use only (DnCNN's README; BSDS terms). Cite
-DnCNN (Zhang et al., 2017) and BSDS (Martin et al., 2001).
+Licence: research and education use only (DnCNN's README; BSDS terms;
+McMaster states none). Cite DnCNN (Zhang et al., 2017), FFDNet (Zhang et al.,
+2018), BSDS (Martin et al., 2001) and McMaster (Zhang et al., 2011).
 """
 
 from __future__ import annotations
@@ -32,12 +46,37 @@ import numpy as np
 from deepdenoise._io import sha256_file
 from deepdenoise.data.images import load_image
 
-__all__ = ["BENCHMARKS", "UPSTREAM_URL", "benchmark", "benchmark_paths"]
+__all__ = [
+    "BENCHMARKS",
+    "BENCHMARK_CHANNELS",
+    "TRAINING_BENCHMARKS",
+    "UPSTREAM_URL",
+    "benchmark",
+    "benchmark_paths",
+]
 
 #: Number of images in each benchmark set.
-BENCHMARKS = {"set12": 12, "bsd68": 68, "train400": 400}
+BENCHMARKS = {
+    "set12": 12,
+    "bsd68": 68,
+    "train400": 400,
+    "cbsd432": 432,
+    "cbsd68": 68,
+    "mcmaster": 18,
+}
+#: Channels of each set's images: 1 gray, 3 RGB.
+BENCHMARK_CHANNELS = {
+    "set12": 1,
+    "bsd68": 1,
+    "train400": 1,
+    "cbsd432": 3,
+    "cbsd68": 3,
+    "mcmaster": 3,
+}
+#: The sets made for training; the others are test sets, never trained on.
+TRAINING_BENCHMARKS = ("train400", "cbsd432")
 
-#: The cszn/DnCNN snapshot the registry's URLs point into.
+#: The cszn/DnCNN snapshot the gray sets' URLs point into (each file has its own URL).
 UPSTREAM_URL = (
     "https://raw.githubusercontent.com/cszn/DnCNN/e93b27812d3ff523a3a79d19e5e50d233d7a8d0a/"
 )
@@ -92,7 +131,7 @@ def _local_paths(files: list[str], root: Path) -> list[Path]:
         actual = _sha256(path)
         if actual != expected:
             raise ValueError(
-                f"{str(path)!r} is corrupt or not the DnCNN copy: its sha256 is {actual}, "
+                f"{str(path)!r} is corrupt or not the registered copy: its sha256 is {actual}, "
                 f"the registry expects {expected}"
             )
         paths.append(path)
@@ -124,8 +163,8 @@ def benchmark_paths(name: str, *, data_dir: str | os.PathLike | None = None) -> 
 
     Parameters
     ----------
-    name : {"set12", "bsd68", "train400"}
-        The set.
+    name : {"set12", "bsd68", "train400", "cbsd432", "cbsd68", "mcmaster"}
+        The set (see :data:`BENCHMARKS`).
     data_dir : str or os.PathLike, optional
         A local copy holding ``<name>/...`` files. Defaults to the
         ``DEEPDENOISE_DATA`` environment variable; when neither is set, the
@@ -134,7 +173,8 @@ def benchmark_paths(name: str, *, data_dir: str | os.PathLike | None = None) -> 
     Returns
     -------
     list of pathlib.Path
-        Sorted by file name: 12, 68 or 400 paths.
+        Sorted by file name (McMaster's ``1.tif``, ``10.tif``, ... as
+        strings sort): :data:`BENCHMARKS` gives the count.
 
     Raises
     ------
@@ -180,14 +220,16 @@ def benchmark_paths(name: str, *, data_dir: str | os.PathLike | None = None) -> 
 def benchmark(
     name: str, *, data_dir: str | os.PathLike | None = None, as_list: bool = True
 ) -> list[tuple[str, np.ndarray]] | dict[str, np.ndarray]:
-    """Load a benchmark set as gray float32 images in [0, 1].
+    """Load a benchmark set as float32 images in [0, 1], gray or RGB.
 
     Parameters
     ----------
-    name : {"set12", "bsd68", "train400"}
-        The set: Set12 (12 test images, 256x256 or 512x512), BSD68 (68 test
-        images, 321x481 or 481x321) or Train400 (400 training images,
-        180x180).
+    name : {"set12", "bsd68", "train400", "cbsd432", "cbsd68", "mcmaster"}
+        The set. Gray: Set12 (12 test images, 256x256 or 512x512), BSD68 (68
+        test images, 321x481 or 481x321), Train400 (400 training images,
+        180x180). Colour: CBSD432 (432 training images, 321x481 or
+        481x321), CBSD68 (68 test images, the colour BSD68) and McMaster (18
+        test images, 500x500).
     data_dir : str or os.PathLike, optional
         A local copy; see :func:`benchmark_paths`.
     as_list : bool, optional
@@ -197,8 +239,9 @@ def benchmark(
     Returns
     -------
     list of (str, numpy.ndarray) or dict
-        Sorted by file name; each image float32 of shape (H, W), the 8-bit
-        values divided by 255.
+        Sorted by file name; each image float32 of shape (H, W) for a gray
+        set and (H, W, 3) for a colour set (:data:`BENCHMARK_CHANNELS`), the
+        8-bit values divided by 255.
 
     Raises
     ------
@@ -219,6 +262,11 @@ def benchmark(
        26(7), 2017.
     .. [2] D. Martin, C. Fowlkes, D. Tal, J. Malik, "A Database of Human
        Segmented Natural Images...", ICCV 2001.
+    .. [3] K. Zhang, W. Zuo, L. Zhang, "FFDNet: Toward a Fast and Flexible
+       Solution for CNN-Based Image Denoising", IEEE TIP 27(9), 2018.
+    .. [4] L. Zhang, X. Wu, A. Buades, X. Li, "Color demosaicking by local
+       directional interpolation and nonlocal adaptive thresholding", J.
+       Electron. Imaging 20(2), 2011 (McMaster).
 
     Examples
     --------
@@ -226,7 +274,19 @@ def benchmark(
     >>> name, image = images[0]
     >>> name, image.shape, image.dtype
     ('01.png', (256, 256), dtype('float32'))
+    >>> benchmark("mcmaster")[0][1].shape
+    (500, 500, 3)
     """
+    name = _check_name(name)
     paths = benchmark_paths(name, data_dir=data_dir)
-    pairs = [(path.name, load_image(path, as_gray=True)) for path in paths]
+    gray = BENCHMARK_CHANNELS[name] == 1
+    pairs = [(path.name, _load_checked(path, gray=gray)) for path in paths]
     return pairs if as_list else dict(pairs)
+
+
+def _load_checked(path: Path, *, gray: bool) -> np.ndarray:
+    """A set's image: (H, W) for a gray set, (H, W, 3) for a colour set, else an error."""
+    image = load_image(path, as_gray=gray)
+    if not gray and image.ndim != 3:
+        raise ValueError(f"{str(path)!r} of a colour set holds a gray image; expected RGB")
+    return image

@@ -21,6 +21,7 @@ import numpy as np
 import tensorflow as tf
 
 from deepdenoise._checks import ArgumentTypeError, check_positive_int
+from deepdenoise.data.benchmarks import BENCHMARKS
 from deepdenoise.data.sampler import (
     PatchSampler,
     _as_paths,
@@ -85,8 +86,10 @@ def patch_dataset(
 
     Parameters
     ----------
-    source : path, list of paths or numpy.ndarray
-        A folder of images, an image file, a list of image files (PNG, JPEG,
+    source : str, path, list of paths or numpy.ndarray
+        The name of a training set (``"train400"``, ``"cbsd432"``, as
+        :func:`~deepdenoise.data.load_training_images` takes it), a folder
+        of images, an image file, a list of image files (PNG, JPEG,
         BMP or TIFF, 8 or 16 bits, read with
         :func:`~deepdenoise.data.load_image`), or an in-memory stack of
         images (N, H, W) or (N, H, W, C), float in [0, 1] or uint8/uint16
@@ -217,7 +220,8 @@ def patch_dataset(
     sigma_range(sigma)  # a bad level fails before the images are read
     seed = _int_seed(seed)
 
-    paths = _as_paths(source)
+    named = isinstance(source, str) and source in BENCHMARKS
+    paths = None if named else _as_paths(source)
     images = load_training_images(source if paths is None else paths, channels=channels)
     for path, image in zip(paths or [], images, strict=False):  # the sampler names arrays
         height, width = image.shape[:2]

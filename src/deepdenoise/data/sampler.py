@@ -42,6 +42,12 @@ from deepdenoise._checks import (
     check_sigma,
 )
 from deepdenoise._dtypes import from_unit_float, to_unit_float
+from deepdenoise.data.benchmarks import (
+    BENCHMARK_CHANNELS,
+    BENCHMARKS,
+    TRAINING_BENCHMARKS,
+    benchmark_paths,
+)
 from deepdenoise.noise import add_gaussian_noise, quantize
 
 __all__ = [
@@ -84,13 +90,18 @@ def load_training_images(
 
     Parameters
     ----------
-    source : path, list of paths or numpy.ndarray
-        A folder of images, one image file, a list of image files (read with
-        :func:`~deepdenoise.data.load_image`), or a stack (N, H, W) or
-        (N, H, W, C) of images, float in [0, 1] or uint8/uint16.
+    source : str, path, list of paths or numpy.ndarray
+        The name of a training set of :func:`~deepdenoise.data.benchmark_paths`
+        (a ``str`` in :data:`~deepdenoise.data.TRAINING_BENCHMARKS`: ``"train400"``, gray, or
+        ``"cbsd432"``, colour), a folder of images, one image file, a list of
+        image files (read with :func:`~deepdenoise.data.load_image`), or a
+        stack (N, H, W) or (N, H, W, C) of images, float in [0, 1] or
+        uint8/uint16. A :class:`pathlib.Path` is always a path, so
+        ``Path("cbsd432")`` reads a folder of that name.
     channels : {1, 3}, optional
         Convert files to gray (1) or RGB (3) as ``load_image`` does; default
-        1. An array keeps its own channel count, which must match.
+        1, or the set's own channels for a named set. An array keeps its own
+        channel count, which must match.
 
     Returns
     -------
@@ -104,7 +115,8 @@ def load_training_images(
         If a file or folder does not exist.
     ValueError
         If the folder holds no image, or an array is not a stack of images in
-        [0, 1] (or uint8/uint16), or ``channels`` does not match it.
+        [0, 1] (or uint8/uint16), or ``channels`` does not match it, or
+        ``source`` names a test set (Set12, BSD68, CBSD68, McMaster).
 
     Examples
     --------
@@ -112,9 +124,17 @@ def load_training_images(
     >>> images = load_training_images(np.zeros((2, 8, 8), np.uint8))
     >>> len(images), images[0].shape, images[0].dtype
     (2, (8, 8, 1), dtype('uint8'))
+
+    A named colour set (here read from ``DEEPDENOISE_DATA``):
+
+    >>> colour = load_training_images("cbsd432")
+    >>> len(colour), colour[0].shape[-1], colour[0].dtype
+    (432, 3, dtype('uint8'))
     """
     if channels is not None and (isinstance(channels, bool) or channels not in (1, 3)):
         raise ValueError(f"channels must be 1, 3 or None, got {channels!r}")
+    if isinstance(source, str) and source in BENCHMARKS:
+        source, channels = _named_set(source, channels)
     paths = _as_paths(source)
     if paths is None:
         stack = _as_array(source)
@@ -488,6 +508,16 @@ def _dihedral(batch: np.ndarray, modes: np.ndarray) -> np.ndarray:
         turned = np.rot90(batch[chosen], k=mode % 4, axes=(1, 2))
         out[chosen] = turned[:, :, ::-1] if mode >= 4 else turned
     return out
+
+
+def _named_set(name: str, channels: int | None) -> tuple[list[Path], int]:
+    """The checked files of training set ``name`` and the channels to read them with."""
+    if name not in TRAINING_BENCHMARKS:
+        raise ValueError(
+            f"source {name!r} is a test set, for evaluation only; train on one of "
+            f"{list(TRAINING_BENCHMARKS)} or your own images"
+        )
+    return benchmark_paths(name), channels or BENCHMARK_CHANNELS[name]
 
 
 def _as_paths(source: object) -> list[Path] | None:

@@ -11,7 +11,7 @@ relative to the recipe file. Sigma is on the 0-255 scale.
     width = 64
 
     [data]
-    source = "train400"     # "train400", "dead_leaves" or a folder of images
+    source = "train400"     # "train400", "cbsd432" (colour), "dead_leaves" or a folder
     patch_size = 64
     batch_size = 32
     sigma = [0, 75]         # one level, or [low, high] drawn per patch
@@ -55,6 +55,7 @@ from deepdenoise._checks import (
     check_positive_int,
     check_positive_number,
 )
+from deepdenoise.data.benchmarks import TRAINING_BENCHMARKS
 from deepdenoise.train.fit import SCHEDULES
 
 if sys.version_info >= (3, 11):
@@ -80,8 +81,8 @@ RECIPES_DIR = Path(__file__).resolve().parents[1] / "recipes"
 
 #: Benchmark sets that must never be trained on.
 TEST_SETS = ("set12", "bsd68", "cbsd68", "mcmaster")
-#: Named training sets of :func:`deepdenoise.data.benchmark_paths`.
-TRAINING_SETS = ("train400",)
+#: Named training sets of :func:`deepdenoise.data.benchmark_paths` (gray, colour).
+TRAINING_SETS = TRAINING_BENCHMARKS
 BUILTIN_SOURCES = (*TRAINING_SETS, "dead_leaves")
 
 _REQUIRED = object()
