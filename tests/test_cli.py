@@ -816,3 +816,44 @@ def test_denoise_keeps_16_bit_colour_pngs(tmp_path: Path, channels: int) -> None
     written = np.rint(load_image(tmp_path / "out" / "deep.png") * 65535).astype(np.uint16)
     np.testing.assert_array_equal(written, denoise(model, samples, 20, tile=None))
     assert np.any(written % 257), "values between the 8-bit levels: not cut to 8 bits"
+
+
+def test_bench_merge_keeps_other_rows_and_replaces_the_same_measurement(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import deepdenoise.bench
+    from deepdenoise.bench import write_csv
+
+    def row(method: str, sigma: float, psnr: float, protocol: str = "float") -> dict:
+        return dict(
+            dataset="set12", sigma=sigma, method=method, psnr=psnr, ssim=0.5,
+            seconds_per_image=0.1, megapixels_per_second=1.0, n_images=12, seed=0,
+            protocol=protocol,
+        )  # fmt: skip
+
+    out = tmp_path / "r"
+    write_csv([row("tv", 25.0, 28.0), row("bm3d", 25.0, 30.0)], out / "benchmark.csv")
+    new = [row("tv", 25.0, 28.5), row("tv", 25.0, 27.0, "clipped8")]
+    monkeypatch.setattr(deepdenoise.bench, "run_benchmark", lambda *a, **k: new)
+    assert main(["bench", "--methods", "tv", "--sigma", "25", "--out", str(out), "--merge"]) == 0
+    rows = read_csv(out / "benchmark.csv")
+    assert [(r["method"], r["protocol"], r["psnr"]) for r in rows] == [
+        ("tv", "float", 28.5),
+        ("bm3d", "float", 30.0),
+        ("tv", "clipped8", 27.0),
+    ]
+    # without --merge the folder holds this run alone
+    assert main(["bench", "--methods", "tv", "--sigma", "25", "--out", str(out)]) == 0
+    assert len(read_csv(out / "benchmark.csv")) == 2
+
+
+def test_bench_merge_refuses_a_file_that_is_not_a_benchmark_csv(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    out = tmp_path / "r"
+    out.mkdir()
+    (out / "benchmark.csv").write_text("a,b\n1,2\n", encoding="utf-8")
+    assert main(["bench", "--methods", "noisy", "--out", str(out), "--merge"]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert "--merge" in line and "benchmark.csv" in line and "missing columns" in line
+    assert (out / "benchmark.csv").read_text(encoding="utf-8") == "a,b\n1,2\n"

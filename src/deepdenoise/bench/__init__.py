@@ -83,13 +83,14 @@ from deepdenoise.bench.protocol import (
     noisy_input,
     run_benchmark,
 )
-from deepdenoise.bench.report import read_csv, to_markdown, write_csv
+from deepdenoise.bench.report import merge_rows, read_csv, to_markdown, write_csv
 
 __all__ = [
     "DEFAULT_PROTOCOL",
     "FIELDS",
     "PROTOCOLS",
     "BenchRow",
+    "merge_rows",
     "noisy_input",
     "read_csv",
     "run_benchmark",

@@ -30,7 +30,7 @@ from deepdenoise._io import atomic_write
 from deepdenoise.bench.protocol import DEFAULT_PROTOCOL, FIELDS
 from deepdenoise.data.benchmarks import BENCHMARK_CHANNELS
 
-__all__ = ["read_csv", "to_markdown", "write_csv"]
+__all__ = ["merge_rows", "read_csv", "to_markdown", "write_csv"]
 
 _FLOAT_FIELDS = ("sigma", "psnr", "ssim", "seconds_per_image", "megapixels_per_second")
 _INT_FIELDS = ("n_images", "seed")
@@ -155,6 +155,49 @@ def read_csv(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
                 row[key] = int(raw[key])
             rows.append(row)
     return rows
+
+
+def _row_key(row: Mapping[str, Any]) -> tuple[str, str, float, str]:
+    return (
+        str(row.get("protocol") or DEFAULT_PROTOCOL),
+        str(row["dataset"]),
+        float(row["sigma"]),
+        str(row["method"]),
+    )
+
+
+def merge_rows(
+    existing: Iterable[Mapping[str, Any]], new: Iterable[Mapping[str, Any]]
+) -> list[dict[str, Any]]:
+    """Combine two sets of rows; a new row replaces the old one of the same measurement.
+
+    A measurement is a protocol, dataset, sigma and method. Old rows keep
+    their order, a replaced row takes its place, and rows never measured
+    before follow in their own order.
+
+    Parameters
+    ----------
+    existing, new : iterable of dict
+        Rows as :func:`read_csv` returns them or :func:`~deepdenoise.bench.run_benchmark`
+        makes them.
+
+    Returns
+    -------
+    list of dict
+
+    Examples
+    --------
+    >>> old = [{"dataset": "set12", "sigma": 25.0, "method": "tv", "psnr": 28.0},
+    ...        {"dataset": "set12", "sigma": 25.0, "method": "bm3d", "psnr": 30.0}]
+    >>> new = [{"dataset": "set12", "sigma": 25.0, "method": "tv", "psnr": 28.1},
+    ...        {"dataset": "set12", "sigma": 50.0, "method": "tv", "psnr": 24.9}]
+    >>> [(row["method"], row["sigma"], row["psnr"]) for row in merge_rows(old, new)]
+    [('tv', 25.0, 28.1), ('bm3d', 25.0, 30.0), ('tv', 50.0, 24.9)]
+    """
+    merged = {_row_key(row): dict(row) for row in existing}
+    for row in new:
+        merged[_row_key(row)] = dict(row)
+    return list(merged.values())
 
 
 def _cell(value: float, digits: int) -> str:

@@ -98,6 +98,12 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
         "--out", default="benchmark-results", metavar="DIR", help="folder for the CSV and Markdown"
     )
     parser.add_argument(
+        "--merge",
+        action="store_true",
+        help="keep the rows already in OUT/benchmark.csv; a new row replaces the old one of "
+        "the same protocol, dataset, sigma and method (to add a model to a committed table)",
+    )
+    parser.add_argument(
         "--data-dir", default=None, metavar="DIR", help="folder holding set12/ and bsd68/"
     )
     parser.add_argument("--seed", type=int, default=0, help="base noise seed (default 0)")
@@ -137,6 +143,13 @@ def run(args: argparse.Namespace) -> int:
     from deepdenoise import bench
     from deepdenoise._io import atomic_write
 
+    out = Path(args.out)
+    csv_path = out / "benchmark.csv"
+    try:
+        # read before the (long) run, so an unreadable file costs nothing
+        kept = bench.read_csv(csv_path) if args.merge and csv_path.exists() else []
+    except (OSError, ValueError) as problem:
+        raise UsageError(f"--merge: {one_line(problem)}") from None
     try:
         rows = bench.run_benchmark(
             args.methods,
@@ -151,9 +164,10 @@ def run(args: argparse.Namespace) -> int:
         )
     except (ImportError, OSError, TypeError, ValueError) as problem:
         raise UsageError(one_line(problem)) from None
+    if args.merge:
+        rows = bench.merge_rows(kept, rows)
     markdown = bench.to_markdown(rows)
-    out = Path(args.out)
-    csv_path = bench.write_csv(rows, out / "benchmark.csv")
+    csv_path = bench.write_csv(rows, csv_path)
     md_path = out / "benchmark.md"
     atomic_write(md_path, markdown)
     print(markdown)
