@@ -3,7 +3,7 @@
 Submodules
 ----------
 noise, metrics, data, models, classical, denoisers, train, inference, viz,
-weights, bench, cli.
+schematics, weights, bench, export, cli.
 
 Conventions: images are float32 in [0, 1] (NHWC for batches) and noise levels
 ``sigma`` are always given on the 0-255 scale.
@@ -31,10 +31,12 @@ _SUBMODULES = (
     "cli",
     "data",
     "denoisers",
+    "export",
     "inference",
     "metrics",
     "models",
     "noise",
+    "schematics",
     "train",
     "viz",
     "weights",
