@@ -8,7 +8,7 @@ export DEEPDENOISE_DATA ?= $(abspath ../shared/data)
 export TF_CPP_MIN_LOG_LEVEL := 3
 export PYTHONHASHSEED := 0
 
-.PHONY: test book lint unit colab outputs site browser clean help
+.PHONY: test book lint unit colab outputs site browser clean help tryit-assets
 
 help:
 	@echo "make test   set up .venv, then lint, unit tests + doctests + notebooks (nbval), Colab stack, site build, browser check"
@@ -26,11 +26,41 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
 	touch $(STAMP)
 
+# The Try it page (book/try_it.md) denoises in the browser, offline: onnxruntime-web's
+# WebAssembly files (npm, pinned in package-lock.json) and the shipped models exported to
+# ONNX go into $(TRYIT), which the site serves as static files (no CDN). All three
+# folders are git-ignored. The models are exported again when the weights or the
+# exporter change, into a fresh folder that replaces the old one (no stale model stays),
+# with models/models.json, the page's index of models and sample images.
+TRYIT := book/_static/tryit
+ORT_FILES := ort.wasm.min.mjs ort-wasm-simd-threaded.mjs ort-wasm-simd-threaded.wasm
+TRYIT_MODELS_DEPS := $(STAMP) src/deepdenoise/weights/manifest.json \
+	$(wildcard src/deepdenoise/weights/*.weights.h5) src/deepdenoise/export.py book/_ext/tryit_index.py
+
+
+node_modules/.package-lock.json: package.json package-lock.json
+	@command -v npm >/dev/null || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null)
+	npm ci --ignore-scripts --no-audit --no-fund
+
+$(TRYIT)/ort/.copied: node_modules/.package-lock.json
+	rm -rf $(TRYIT)/ort && mkdir -p $(TRYIT)/ort
+	cp $(addprefix node_modules/onnxruntime-web/dist/,$(ORT_FILES)) $(TRYIT)/ort/
+	touch $@
+
+$(TRYIT)/models/models.json: $(TRYIT_MODELS_DEPS)
+	rm -rf $(TRYIT)/models.tmp
+	$(BIN)/deepdenoise export --model all --format onnx -o $(TRYIT)/models.tmp
+	rm -rf $(TRYIT)/models && mv $(TRYIT)/models.tmp $(TRYIT)/models
+	$(BIN)/python book/_ext/tryit_index.py $(TRYIT)
+
+tryit-assets: $(TRYIT)/ort/.copied $(TRYIT)/models/models.json
+
 # -W --keep-going: report every warning, then fail. --all re-reads every page, so a
 # warning in an unchanged page is reported again; notebooks still run only when their
 # code changed, through the jupyter-cache in _build/.jupyter_cache.
 BOOK_FLAGS := --all --warningiserror --nitpick --keep-going
-book: $(STAMP)
+book: $(STAMP) tryit-assets
 	$(BIN)/jupyter-book build . $(BOOK_FLAGS)
 
 lint: $(STAMP)
@@ -93,7 +123,7 @@ colab: $(STAMP) $(COLAB_FREEZE)
 # _config.yml whose execute_notebooks is off (and whose local_extensions paths, which
 # are relative to the config file, are made absolute); any warning fails the build.
 SITE_CONFIG := _build/_config.site.yml
-site: $(STAMP)
+site: $(STAMP) tryit-assets
 	mkdir -p _build
 	$(BIN)/python -c "import os, sys, yaml; c = yaml.safe_load(open('_config.yml')); \
 		c['execute']['execute_notebooks'] = 'off'; ext = c['sphinx'].get('local_extensions') or {}; \
@@ -103,11 +133,13 @@ site: $(STAMP)
 
 # Opens every page of _build/html (from `site` or `book`) in headless Chromium.
 browser: $(STAMP)
-	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
-		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null)
-	$(BIN)/python -m pytest -m browser tests/test_site.py
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null && \
+		fc-list :lang=zh | grep -q . || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			chromium chromium-driver fonts-noto-cjk >/dev/null)
+	$(BIN)/python -m pytest -m browser tests/test_site.py tests/test_tryit_page.py
 
 test: lint unit colab site browser
 
 clean:
-	rm -rf _build .jupyter_cache
+	rm -rf _build .jupyter_cache node_modules $(TRYIT)/ort $(TRYIT)/models $(TRYIT)/samples
