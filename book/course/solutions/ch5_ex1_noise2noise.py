@@ -1,9 +1,11 @@
-"""Exercise 12 (chapter 5): Noise2Noise with a linear denoiser.
+"""Exercise 5.1: Noise2Noise with a linear denoiser.
 
 Learn the best 5x5 linear filter (least squares) that maps a noisy image to (a) the
 clean image and (b) a second, independently noisy copy. Because the second noise has
 mean zero and is independent of the input, both targets give (nearly) the same
-filter and the same PSNR, and no clean image is needed for (b).
+filter and the same PSNR, and no clean image is needed for (b). The reason,
+eq-ch5-n2n: for every filter f, the noisy-target loss is the clean-target loss plus
+the same constant, the noise variance (sigma/255)^2.
 """
 
 from __future__ import annotations
@@ -46,6 +48,19 @@ print(
 )
 print("Noise2Noise filter (without bias):")
 print(np.round(noise2noise[:-1].reshape(size, size), 3))
+
+# eq-ch5-n2n for several fixed filters: noisy-target loss - clean-target loss = (sigma/255)^2.
+identity = np.zeros(size * size + 1)
+identity[(size * size) // 2] = 1.0
+box = np.append(np.full(size * size, 1 / (size * size)), 0.0)
+variance = (sigma / 255) ** 2
+print(f"noise variance (sigma/255)^2 = {variance:.6f}")
+for name, weights in [("supervised", supervised), ("identity", identity), ("box", box)]:
+    prediction = features @ weights
+    loss_noisy = float(np.mean((prediction - centre(noisy_2)) ** 2))
+    loss_clean = float(np.mean((prediction - centre(clean)) ** 2))
+    print(f"{name:>10}: noisy-target loss - clean-target loss = {loss_noisy - loss_clean:.6f}")
+    assert abs((loss_noisy - loss_clean) / variance - 1) < 0.02, name
 
 assert psnr_supervised > noisy_psnr + 3
 assert abs(psnr_supervised - psnr_n2n) < 0.05

@@ -1,4 +1,4 @@
-"""Exercise 15 (chapters 3 and 4): train a tiny residual CNN and beat the noisy image.
+"""Exercise 4.4: train a tiny residual CNN and beat the noisy image.
 
 Cut patches from one photograph, add Gaussian noise, and train a three-layer DnCNN
 (no batch norm) with mini-batch gradient descent and Adam for a few epochs. Score it

@@ -1,4 +1,4 @@
-"""Exercise 6 (chapter 3): full-batch GD, SGD and mini-batch SGD on the same problem.
+"""Exercise 3.3: full-batch GD, SGD and mini-batch SGD on the same problem.
 
 Train the same linear model from the same start with the three methods of
 ``deepdenoise.train.gradient_descent``. Check the number of updates per epoch (1, N and
@@ -17,9 +17,9 @@ from deepdenoise.train import gradient_descent
 
 rng = np.random.default_rng(0)
 n_samples, n_features, batch_size = 64, 4, 8
-x = rng.uniform(-1, 1, size=(n_samples, n_features)).astype(np.float32)
+features = rng.uniform(-1, 1, size=(n_samples, n_features)).astype(np.float32)
 true_w = np.array([[1.5], [-2.0], [0.5], [1.0]], dtype=np.float32)
-y = x @ true_w + 0.05 * rng.normal(size=(n_samples, 1)).astype(np.float32)
+targets = features @ true_w + 0.05 * rng.normal(size=(n_samples, 1)).astype(np.float32)
 
 
 def fresh_model() -> keras.Model:
@@ -32,8 +32,8 @@ final_loss = {}
 for method, updates in expected_updates.items():
     trace = gradient_descent(
         fresh_model(),
-        x,
-        y,
+        features,
+        targets,
         method=method,
         batch_size=batch_size,
         learning_rate=0.05,

@@ -1,4 +1,4 @@
-"""Exercise 3 (chapter 2): a dense layer and a convolution by hand, checked against Keras.
+"""Exercise 2.1: a dense layer and a convolution by hand, checked against Keras.
 
 Write the forward pass of ``keras.layers.Dense`` and of ``keras.layers.Conv2D``
 (``padding="same"``, several input and output channels) with NumPy, and check that

@@ -1,4 +1,4 @@
-"""Exercise 14 (chapter 6): why your PSNR differs from the paper's.
+"""Exercise 6.1: why your PSNR differs from the paper's.
 
 Reproduce, on one photograph, the effect of each departure from the benchmark
 protocol: the wrong data range, clipping, 8-bit rounding of the noisy image, another

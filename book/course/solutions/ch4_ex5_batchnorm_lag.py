@@ -1,4 +1,4 @@
-"""Exercise 11 (chapter 4): the batch-normalisation trap, with one layer.
+"""Exercise 4.5: the batch-normalisation trap, with one layer.
 
 Feed a BatchNormalization layer 100 training batches whose mean is 0.5 and standard
 deviation 0.1. Its moving mean follows mu <- m mu + (1 - m) mu_batch from 0, so after

@@ -1,4 +1,4 @@
-"""Exercise 1 (chapter 1): the PSNR of a noisy image depends only on sigma.
+"""Exercise 1.1: the PSNR of a noisy image depends only on sigma.
 
 Add white Gaussian noise to two different photographs at several noise levels,
 measure the PSNR of the noisy images and compare it with 20 log10(255 / sigma).

@@ -1,4 +1,4 @@
-"""Exercise 2 (chapters 1 and 5): Poisson noise and the Anscombe transform.
+"""Exercise 1.2: Poisson noise and the Anscombe transform.
 
 Poisson noise at peak p has variance x / p, so it grows with the brightness x.
 Check this on flat images, check the Poisson-Gaussian variance x / p + (sigma/255)^2,

@@ -1,4 +1,4 @@
-"""Exercise 4 (chapter 2): the receptive field of a stack of 3x3 convolutions is 2L + 1.
+"""Exercise 2.3: the receptive field of D stacked 3x3 convolutions is 2D + 1.
 
 Measure the receptive field by changing one input pixel and looking for the output
 pixels that change (``deepdenoise.inference.estimate_receptive_field`` returns the

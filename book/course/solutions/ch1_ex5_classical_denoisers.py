@@ -1,4 +1,4 @@
-"""Exercise 10 (chapter 1): the right classical denoiser depends on the noise model.
+"""Exercise 1.5: the right classical denoiser depends on the noise model.
 
 Apply the classical denoisers to Gaussian noise and to salt-and-pepper noise. Every
 one of them beats the noisy image on Gaussian noise; on impulse noise the median

@@ -1,9 +1,11 @@
-"""Exercise 13 (chapter 5): why blind-spot training works and plain self-training does not.
+"""Exercise 5.2: why blind-spot training works and plain self-training does not.
 
 With a single noisy image, learn a 5x5 linear filter that predicts the noisy image
 itself. If the filter sees the centre pixel, it learns the identity and removes no
 noise. If the centre is left out (a J-invariant "blind-spot" filter), the noisy target
-gives the same filter as the clean target would, so it denoises.
+gives the same filter as the clean target would, so it denoises. The reason,
+eq-ch5-jinv: for a J-invariant filter the self-supervised loss is the supervised loss
+plus the noise variance; for a filter that sees its centre it is not.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ def fit_and_score(features: np.ndarray, target: np.ndarray) -> tuple[np.ndarray,
 noisy_psnr = psnr(reference, noisy[r:-r, r:-r])
 with_centre, psnr_with_centre = fit_and_score(patches, target_noisy)
 blind = np.delete(patches, middle, axis=1)  # the blind spot: drop the centre pixel
-_, psnr_blind = fit_and_score(blind, target_noisy)
+blind_weights, psnr_blind = fit_and_score(blind, target_noisy)
 _, psnr_blind_clean = fit_and_score(blind, target_clean)
 
 print(f"noisy image:                          {noisy_psnr:.2f} dB")
@@ -44,6 +46,24 @@ print(
 )
 print(f"blind spot, noisy target:             {psnr_blind:.2f} dB")
 print(f"blind spot, clean target (reference): {psnr_blind_clean:.2f} dB")
+
+# eq-ch5-jinv: self-supervised loss - supervised loss = (sigma/255)^2 for the J-invariant
+# filter, but not for the filter that sees the pixel it predicts.
+variance = (sigma / 255) ** 2
+for name, prediction in [
+    ("blind spot", blind @ blind_weights),
+    ("sees centre", patches @ with_centre),
+]:
+    gap = float(
+        np.mean((prediction - target_noisy) ** 2) - np.mean((prediction - target_clean) ** 2)
+    )
+    print(
+        f"{name:>11}: self-supervised loss - supervised loss = {gap:.6f} (sigma^2 {variance:.6f})"
+    )
+    if name == "blind spot":
+        assert abs(gap / variance - 1) < 0.02
+    else:
+        assert gap < -0.5 * variance  # the identity: self loss 0, supervised loss sigma^2
 
 assert abs(with_centre[middle] - 1) < 1e-6  # the identity
 assert abs(psnr_with_centre - noisy_psnr) < 1e-3  # so no denoising at all
