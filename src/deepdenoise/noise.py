@@ -504,7 +504,7 @@ def estimate_sigma(image: np.ndarray) -> float:
     Notes
     -----
     The estimator is the robust median absolute deviation of the finest
-    diagonal wavelet (Daubechies-1) coefficients :math:`d`,
+    diagonal wavelet coefficients (Daubechies-2, as scikit-image computes them) :math:`d`,
 
     .. math::
 
