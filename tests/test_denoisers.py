@@ -400,3 +400,32 @@ def test_the_shipped_manifest_has_no_colour_default_yet() -> None:
         assert name == denoisers.DEFAULT_MODEL
     else:  # a colour model has shipped: it must be of the default's architecture
         assert pretrained_entry(name)["architecture"] == pretrained_entry("ffdnet")["architecture"]
+
+
+def test_blind_suffix_estimates_sigma_whatever_sigma_is_given():
+    import numpy as np
+
+    from deepdenoise.denoisers import blind, denoiser_from_model
+    from deepdenoise.inference import denoise, estimate_noise_level
+    from deepdenoise.models import get_model
+
+    model = get_model("ffdnet", depth=2, width=4)
+    tiny = denoiser_from_model("tiny", model, tile=None)
+    rng = np.random.default_rng(0)
+    noisy = (0.5 + rng.normal(0, 20 / 255, (32, 32))).astype(np.float32)
+    blind_tiny = blind(tiny)
+    assert blind_tiny.name == "tiny/blind" and not blind_tiny.needs_sigma
+    estimated = estimate_noise_level(noisy)
+    expected = denoise(model, noisy, estimated, tile=None)
+    np.testing.assert_allclose(blind_tiny(noisy, 70), expected, atol=1e-6)
+    assert not np.allclose(tiny(noisy, 70), expected, atol=1e-4)
+
+
+def test_blind_suffix_by_name_and_its_errors():
+    from deepdenoise.denoisers import get_denoiser
+
+    assert get_denoiser("ffdnet/blind").name == "ffdnet/blind"
+    with pytest.raises(ValueError, match="not a model with a noise-level map"):
+        get_denoiser("dncnn25/blind")
+    with pytest.raises(ValueError, match="not a model with a noise-level map"):
+        get_denoiser("tv/blind")

@@ -60,6 +60,7 @@ import numpy as np
 from deepdenoise._checks import ArgumentTypeError
 
 __all__ = [
+    "BLIND_SUFFIX",
     "DEFAULT_MODEL",
     "KINDS",
     "PER_CHANNEL_SUFFIX",
@@ -67,6 +68,7 @@ __all__ = [
     "DenoiserLoadError",
     "FunctionDenoiser",
     "UnknownDenoiserError",
+    "blind",
     "check_image_channels",
     "default_model_name",
     "denoiser_from_function",
@@ -83,6 +85,7 @@ DEFAULT_MODEL = "ffdnet"
 """The shipped gray model used when no model is named: FFDNet, blind and fast on a CPU."""
 
 PER_CHANNEL_SUFFIX = "/per-channel"
+BLIND_SUFFIX = "/blind"
 """Appended to a denoiser name: apply it to each channel of an RGB image separately."""
 
 DenoiseFunction = Callable[[np.ndarray, Any], np.ndarray]
@@ -421,6 +424,58 @@ def per_channel(denoiser: Denoiser) -> FunctionDenoiser:
     )
 
 
+def blind(denoiser: Denoiser) -> FunctionDenoiser:
+    """Run a noise-map model with sigma estimated from each image, whatever sigma it is given.
+
+    This is how ``deepdenoise denoise`` runs without ``--sigma``; a benchmark
+    of ``"NAME/blind"`` beside ``"NAME"`` measures what estimating sigma costs.
+
+    Parameters
+    ----------
+    denoiser : Denoiser
+        A model that takes a noise-level map (``needs_sigma`` is True).
+
+    Returns
+    -------
+    FunctionDenoiser
+        Named ``"<name>/blind"``; it calls ``denoiser(image, None)``, and
+        :func:`deepdenoise.inference.denoise` then estimates sigma with
+        :func:`deepdenoise.inference.estimate_noise_level`.
+
+    Raises
+    ------
+    ValueError
+        If ``denoiser`` is not a model with a noise-map input.
+
+    Examples
+    --------
+    >>> from deepdenoise.models import get_model
+    >>> tiny = denoiser_from_model("tiny", get_model("ffdnet", depth=2, width=4), tile=None)
+    >>> blind(tiny).name
+    'tiny/blind'
+    >>> blind(get_denoiser("median"))
+    Traceback (most recent call last):
+    ...
+    ValueError: 'median' is not a model with a noise-level map; '/blind' estimates sigma for one
+    """
+    if denoiser.kind != "model" or not denoiser.needs_sigma:
+        raise ValueError(
+            f"{denoiser.name!r} is not a model with a noise-level map; "
+            f"{BLIND_SUFFIX!r} estimates sigma for one"
+        )
+
+    def fn(image: np.ndarray, sigma: float | None) -> np.ndarray:
+        return np.asarray(denoiser(image, None), dtype=np.float32)
+
+    return FunctionDenoiser(
+        denoiser.name + BLIND_SUFFIX,
+        denoiser.kind,
+        fn,
+        needs_sigma=False,
+        channels=denoiser.channels,
+    )
+
+
 def default_model_name(
     channels: int = 1, *, manifest_path: str | os.PathLike[str] | None = None
 ) -> str:
@@ -585,7 +640,10 @@ def get_denoiser(
           then ``"model:<file stem>"``;
         * any of the above but ``"noisy"`` followed by ``"/per-channel"``
           (:data:`PER_CHANNEL_SUFFIX`): that gray denoiser applied to each
-          channel of an RGB image (:func:`per_channel`).
+          channel of an RGB image (:func:`per_channel`);
+        * a model with a noise-level map followed by ``"/blind"``
+          (:data:`BLIND_SUFFIX`): sigma estimated from each image, whatever
+          sigma the caller gives (:func:`blind`).
     tile, overlap, self_ensemble
         Passed to :func:`deepdenoise.inference.denoise` for models.
 
@@ -620,6 +678,8 @@ def get_denoiser(
     if not isinstance(name, str):
         raise ArgumentTypeError(f"denoiser name must be a string, got {type(name).__name__}")
     options: dict[str, Any] = {"tile": tile, "overlap": overlap, "self_ensemble": self_ensemble}
+    if name.endswith(BLIND_SUFFIX):
+        return blind(get_denoiser(name.removesuffix(BLIND_SUFFIX), **options))
     base = name.removesuffix(PER_CHANNEL_SUFFIX)
     if base != name:
         if base in ("", "noisy"):
