@@ -57,6 +57,8 @@ LABELS = {
 
 def label(method: str, shipped: Iterable[str]) -> str:
     """How a method is named in a table: shipped models in bold."""
+    if method.endswith("/blind"):
+        return f"{label(method.removesuffix('/blind'), shipped)}, σ estimated"
     if method in shipped:
         return f"**{method}** (shipped)"
     return LABELS.get(method, method)
