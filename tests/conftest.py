@@ -46,3 +46,40 @@ def _package_weights_untouched():
     before = state()
     yield
     assert state() == before, "a test changed src/deepdenoise/weights/; pass manifest_path="
+
+
+@pytest.fixture()
+def tiny_manifest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A function that replaces the package's manifest by tiny untrained FFDNets.
+
+    ``tiny_manifest({"ffdnet": 1, "ffdnet_color": 3})`` registers one model per
+    name with that many channels, in a manifest under ``tmp_path`` that
+    ``deepdenoise.weights`` then reads, and returns the models by name.
+    """
+
+    def make(names: dict[str, int]) -> dict:
+        import keras
+
+        from deepdenoise import weights
+        from deepdenoise.models import get_model
+
+        manifest = tmp_path / "weights" / "manifest.json"
+        models = {}
+        for seed, (name, channels) in enumerate(names.items()):
+            config = {"depth": 2, "width": 4, "channels": channels}
+            keras.utils.set_random_seed(seed)
+            models[name] = get_model("ffdnet", **config)
+            weights.register_weights(
+                models[name],
+                name,
+                config=config,
+                recipe={"sigma": [0, 75]},
+                steps=1,
+                wall_time_s=0.1,
+                results={},
+                manifest_path=manifest,
+            )
+        monkeypatch.setattr(weights, "DEFAULT_MANIFEST", manifest)
+        return models
+
+    return make

@@ -727,39 +727,12 @@ def test_denoise_drops_an_icc_profile_of_another_colour_space(
 # --- colour: the default model for RGB, colour models by name, 16-bit colour PNGs ---------
 
 
-def _tiny_manifest(folder: Path, monkeypatch, names: dict[str, int]) -> dict:
-    """Replace the package's manifest by one of tiny untrained FFDNets: name -> channels."""
-    import keras
-
-    from deepdenoise import weights
-    from deepdenoise.models import get_model
-
-    manifest = folder / "weights" / "manifest.json"
-    models = {}
-    for seed, (name, channels) in enumerate(names.items()):
-        config = {"depth": 2, "width": 4, "channels": channels}
-        keras.utils.set_random_seed(seed)
-        models[name] = get_model("ffdnet", **config)
-        weights.register_weights(
-            models[name],
-            name,
-            config=config,
-            recipe={"sigma": [0, 75]},
-            steps=1,
-            wall_time_s=0.1,
-            results={},
-            manifest_path=manifest,
-        )
-    monkeypatch.setattr(weights, "DEFAULT_MANIFEST", manifest)
-    return models
-
-
 def test_denoise_sends_rgb_to_a_shipped_colour_model_by_default(
-    tmp_path: Path, monkeypatch, capsys: pytest.CaptureFixture
+    tmp_path: Path, monkeypatch, capsys: pytest.CaptureFixture, tiny_manifest
 ) -> None:
     from deepdenoise.inference import denoise
 
-    models = _tiny_manifest(tmp_path, monkeypatch, {"ffdnet": 1, "ffdnet_color": 3})
+    models = tiny_manifest({"ffdnet": 1, "ffdnet_color": 3})
     rgb = (_smooth((30, 36, 3), 7) * 255).astype(np.uint8)
     gray = (_smooth((30, 36), 8) * 255).astype(np.uint8)
     (tmp_path / "rgb.png").write_bytes(_png_bytes(rgb))
@@ -782,9 +755,9 @@ def test_denoise_sends_rgb_to_a_shipped_colour_model_by_default(
 
 
 def test_denoise_colour_model_by_name_refuses_a_gray_image(
-    tmp_path: Path, monkeypatch, capsys: pytest.CaptureFixture
+    tmp_path: Path, monkeypatch, capsys: pytest.CaptureFixture, tiny_manifest
 ) -> None:
-    _tiny_manifest(tmp_path, monkeypatch, {"ffdnet": 1, "ffdnet_color": 3})
+    tiny_manifest({"ffdnet": 1, "ffdnet_color": 3})
     (tmp_path / "gray.png").write_bytes(_png_bytes((_smooth((20, 20), 9) * 255).astype(np.uint8)))
     args = [str(tmp_path / "gray.png"), "-o", str(tmp_path / "out"), "--model", "ffdnet_color"]
     assert main(["denoise", *args]) == 2

@@ -485,30 +485,6 @@ def test_bad_options_are_named(name: str, value: int, dncnn5: keras.Model) -> No
 # --- shipped models by name: "auto" picks a colour model for RGB once one ships ------------
 
 
-def _tiny_manifest(folder, monkeypatch, names: dict[str, int]) -> dict[str, keras.Model]:
-    """Replace the package's manifest by one of tiny untrained FFDNets: name -> channels."""
-    from deepdenoise import weights
-
-    manifest = folder / "weights" / "manifest.json"
-    models = {}
-    for seed, (name, channels) in enumerate(names.items()):
-        config = {"depth": 2, "width": 4, "channels": channels}
-        keras.utils.set_random_seed(seed)
-        models[name] = get_model("ffdnet", **config)
-        weights.register_weights(
-            models[name],
-            name,
-            config=config,
-            recipe={"sigma": [0, 75]},
-            steps=1,
-            wall_time_s=0.1,
-            results={},
-            manifest_path=manifest,
-        )
-    monkeypatch.setattr(weights, "DEFAULT_MANIFEST", manifest)
-    return models
-
-
 def _spy_on_loading(monkeypatch) -> list[str]:
     from deepdenoise import weights
 
@@ -523,8 +499,8 @@ def _spy_on_loading(monkeypatch) -> list[str]:
     return loaded
 
 
-def test_auto_uses_a_shipped_colour_model_for_rgb(tmp_path, monkeypatch) -> None:
-    models = _tiny_manifest(tmp_path, monkeypatch, {"ffdnet": 1, "ffdnet_color": 3})
+def test_auto_uses_a_shipped_colour_model_for_rgb(tmp_path, monkeypatch, tiny_manifest) -> None:
+    models = tiny_manifest({"ffdnet": 1, "ffdnet_color": 3})
     loaded = _spy_on_loading(monkeypatch)
     rgb = np.random.default_rng(10).uniform(size=(20, 22, 3)).astype(np.float32)
     out = denoise("auto", rgb, 25, tile=None)
@@ -541,8 +517,10 @@ def test_auto_uses_a_shipped_colour_model_for_rgb(tmp_path, monkeypatch) -> None
     assert not np.allclose(per_channel, out)
 
 
-def test_auto_is_the_gray_model_per_channel_until_a_colour_one_ships(tmp_path, monkeypatch):
-    models = _tiny_manifest(tmp_path, monkeypatch, {"ffdnet": 1})
+def test_auto_is_the_gray_model_per_channel_until_a_colour_one_ships(
+    tmp_path, monkeypatch, tiny_manifest
+):
+    models = tiny_manifest({"ffdnet": 1})
     loaded = _spy_on_loading(monkeypatch)
     rgb = np.random.default_rng(11).uniform(size=(16, 18, 3)).astype(np.float32)
     expected = np.stack([denoise(models["ffdnet"], rgb[..., c], 25) for c in range(3)], -1)
@@ -550,8 +528,8 @@ def test_auto_is_the_gray_model_per_channel_until_a_colour_one_ships(tmp_path, m
     assert loaded == ["ffdnet"]
 
 
-def test_a_colour_model_by_name_refuses_a_gray_image(tmp_path, monkeypatch) -> None:
-    _tiny_manifest(tmp_path, monkeypatch, {"ffdnet": 1, "ffdnet_color": 3})
+def test_a_colour_model_by_name_refuses_a_gray_image(tmp_path, monkeypatch, tiny_manifest) -> None:
+    tiny_manifest({"ffdnet": 1, "ffdnet_color": 3})
     with pytest.raises(ValueError, match=r"'ffdnet_color' denoises RGB.*has 1 channel"):
         denoise("ffdnet_color", np.zeros((12, 12), np.float32), 25)
     with pytest.raises(ValueError, match="no-such-model"):

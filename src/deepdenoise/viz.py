@@ -107,8 +107,10 @@ def _crop(image: np.ndarray, box: Box) -> np.ndarray:
     return image[top : top + height, left : left + width]
 
 
-def _show(ax: Axes, image: np.ndarray, title: str | None = None) -> None:
-    """Draw an image in [0, 1] without axes ticks."""
+def _show(
+    ax: Axes, image: np.ndarray, title: str | None = None, *, fontsize: float | None = None
+) -> None:
+    """Draw an image in [0, 1] (clipped for display) without axes ticks."""
     shown = np.clip(image, 0.0, 1.0)
     if shown.ndim == 2:
         ax.imshow(shown, cmap="gray", vmin=0.0, vmax=1.0, interpolation="nearest")
@@ -117,7 +119,7 @@ def _show(ax: Axes, image: np.ndarray, title: str | None = None) -> None:
     ax.set_xticks([])
     ax.set_yticks([])
     if title is not None:
-        ax.set_title(title)
+        ax.set_title(title, fontsize=fontsize)
 
 
 def _outline(ax: Axes, box: Box) -> None:

@@ -9,6 +9,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
+from deepdenoise.viz import _show
+
 # Colour-blind-safe colours (Okabe-Ito) on a white page.
 BLUE = "#0072b2"
 ORANGE = "#e69f00"
@@ -107,15 +109,7 @@ def show_gray(
     ax: Axes, image: np.ndarray, title: str | None = None, *, fontsize: float = 10.0
 ) -> None:
     """Show an image in [0, 1] (clipped for display) without ticks."""
-    shown = np.clip(image, 0.0, 1.0)
-    if shown.ndim == 2:
-        ax.imshow(shown, cmap="gray", vmin=0.0, vmax=1.0, interpolation="nearest")
-    else:
-        ax.imshow(shown, interpolation="nearest")
-    ax.set_xticks([])
-    ax.set_yticks([])
-    if title is not None:
-        ax.set_title(title, fontsize=fontsize)
+    _show(ax, image, title, fontsize=fontsize)
 
 
 def fit_to_data(
