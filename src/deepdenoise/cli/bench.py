@@ -164,10 +164,9 @@ def run(args: argparse.Namespace) -> int:
         )
     except (ImportError, OSError, TypeError, ValueError) as problem:
         raise UsageError(one_line(problem)) from None
-    if args.merge:
-        rows = bench.merge_rows(kept, rows)
-    markdown = bench.to_markdown(rows)
-    csv_path = bench.write_csv(rows, csv_path)
+    table = bench.merge_rows(kept, rows) if args.merge else rows
+    markdown = bench.to_markdown(table)
+    csv_path = bench.write_csv(table, csv_path)
     md_path = out / "benchmark.md"
     atomic_write(md_path, markdown)
     print(markdown)

@@ -75,5 +75,5 @@ def multiply_adds(model: keras.Model, height: int = 256, width: int = 256) -> in
     width = check_positive_int(width, "width")
     total = 0.0
     for layer, _, output_scale in layer_scales(model):
-        total += _layer_macs(layer, height / output_scale, width / output_scale)
+        total += _layer_macs(layer, height / float(output_scale), width / float(output_scale))
     return round(total)
