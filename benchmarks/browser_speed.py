@@ -33,7 +33,6 @@ import functools
 import http.server
 import json
 import os
-import statistics
 import tempfile
 import threading
 import time
@@ -42,9 +41,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
+from _timing import Timing, emit, model_names
 
 from deepdenoise import inference, weights
-from deepdenoise._io import atomic_write
 from deepdenoise.data import save_image
 from deepdenoise.data.samples import sample_images
 from deepdenoise.noise import add_gaussian_noise
@@ -197,11 +196,10 @@ def table(seconds, models: list[str], repeats: int, chromium_version: str, load:
         "|---|---|---|---|---|---|",
     ]
     for name in models:
-        browser, python = seconds[(name, "browser")], seconds[(name, "python")]
-        b, p = statistics.median(browser), statistics.median(python)
+        browser, python = (Timing.of(seconds[(name, side)]) for side in ("browser", "python"))
         lines.append(
-            f"| {name} | {b:.3f} | {min(browser):.3f}-{max(browser):.3f} | {p:.3f} "
-            f"| {min(python):.3f}-{max(python):.3f} | {b / p:.1f}x |"
+            f"| {name} | {browser.median:.3f} | {browser.spread()} | {python.median:.3f} "
+            f"| {python.spread()} | {browser.median / python.median:.1f}x |"
         )
     return "\n".join(lines)
 
@@ -212,15 +210,11 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=7, help="timed runs per side and model")
     parser.add_argument("--out", type=Path, default=None, help="also write the table here")
     args = parser.parse_args()
-    models = [name.strip() for name in args.models.split(",") if name.strip()]
+    models = model_names(args.models)
     load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as folder, served_site() as base_url:
         seconds, version = measure(models, args.repeats, base_url, Path(folder))
-    text = table(seconds, models, args.repeats, version, load)
-    print(text)
-    if args.out is not None:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(args.out, text + "\n")
+    emit(table(seconds, models, args.repeats, version, load), args.out)
 
 
 if __name__ == "__main__":

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import statistics
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -38,9 +37,9 @@ from pathlib import Path
 from unittest import mock
 
 import numpy as np
+from _timing import Timing, emit, model_names
 
 from deepdenoise import inference
-from deepdenoise._io import atomic_write
 from deepdenoise.data import benchmark
 from deepdenoise.export import INPUT_NAMES, OUTPUT_NAME, export_onnx
 from deepdenoise.weights import describe_machine, load_pretrained
@@ -119,16 +118,15 @@ def measure(
                         began = time.perf_counter()
                         inference.denoise(model, image, SIGMA)
                         seconds[name].append(time.perf_counter() - began)
-        median = {name: statistics.median(values) for name, values in seconds.items()}
+        timings = {name: Timing.of(values) for name, values in seconds.items()}
         rows.append(
             {
                 "model": model_name,
                 "size": size,
                 "tiles": inference.auto_tile(model, noisy[0].shape),
                 "runs": len(seconds["tensorflow"]),
-                "median": median,
-                "spread": {name: (min(v), max(v)) for name, v in seconds.items()},
-                "speedup": median["tensorflow"] / median["onnxruntime"],
+                "timings": timings,
+                "speedup": timings["tensorflow"].median / timings["onnxruntime"].median,
                 "gap": gap,
                 "export_s": export_seconds,
             }
@@ -152,11 +150,9 @@ def to_markdown(rows: list[dict[str, object]]) -> str:
         "|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
-        median, spread = row["median"], row["spread"]
-        assert isinstance(median, dict) and isinstance(spread, dict)
-        cells = [
-            f"{median[name]:.3f} ({spread[name][0]:.3f}-{spread[name][1]:.3f})" for name in ENGINES
-        ]
+        timings = row["timings"]
+        assert isinstance(timings, dict)
+        cells = [f"{timings[name].median:.3f} ({timings[name].spread()})" for name in ENGINES]
         passes = "1" if row["tiles"] is None else f"tiles {row['tiles'][0]}x{row['tiles'][1]}"
         lines.append(
             f"| {row['model']} | {row['size']} | {passes} | {row['runs']} | {cells[0]} | "
@@ -187,13 +183,9 @@ def main() -> None:
     repeats = dict(zip(images, (args.repeats, args.large_repeats), strict=True))
     rows = []
     with tempfile.TemporaryDirectory() as folder:
-        for name in [item.strip() for item in args.models.split(",") if item.strip()]:
+        for name in model_names(args.models):
             rows += measure(name, images, repeats, Path(folder))
-    table = to_markdown(rows)
-    print(table)
-    if args.out is not None:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(args.out, table + "\n")
+    emit(to_markdown(rows), args.out)
 
 
 if __name__ == "__main__":

@@ -50,25 +50,33 @@ def _package_weights_untouched():
 
 @pytest.fixture()
 def tiny_manifest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    """A function that replaces the package's manifest by tiny untrained FFDNets.
+    """A function that writes a manifest of tiny untrained models and returns them by name.
 
-    ``tiny_manifest({"ffdnet": 1, "ffdnet_color": 3})`` registers one model per
-    name with that many channels, in a manifest under ``tmp_path`` that
-    ``deepdenoise.weights`` then reads, and returns the models by name.
+    ``tiny_manifest({"ffdnet": 1, "ffdnet_color": 3})`` registers one FFDNet
+    per name with that many channels, in a manifest under ``tmp_path`` that
+    ``deepdenoise.weights`` then reads instead of the package's. A value may
+    also be ``(architecture, channels)``, e.g. ``{"dncnn_rgb": ("dncnn", 3)}``.
+    With ``manifest_path=`` the manifest is written there and the package's
+    is left in place, so that a test can compare several manifests.
     """
 
-    def make(names: dict[str, int]) -> dict:
+    def make(
+        names: dict[str, int | tuple[str, int]], *, manifest_path: Path | None = None
+    ) -> dict:
         import keras
 
         from deepdenoise import weights
         from deepdenoise.models import get_model
 
-        manifest = tmp_path / "weights" / "manifest.json"
+        manifest = (
+            tmp_path / "weights" / "manifest.json" if manifest_path is None else manifest_path
+        )
         models = {}
-        for seed, (name, channels) in enumerate(names.items()):
+        for seed, (name, value) in enumerate(names.items()):
+            architecture, channels = ("ffdnet", value) if isinstance(value, int) else value
             config = {"depth": 2, "width": 4, "channels": channels}
             keras.utils.set_random_seed(seed)
-            models[name] = get_model("ffdnet", **config)
+            models[name] = get_model(architecture, **config)
             weights.register_weights(
                 models[name],
                 name,
@@ -77,9 +85,11 @@ def tiny_manifest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
                 steps=1,
                 wall_time_s=0.1,
                 results={},
+                architecture=architecture,
                 manifest_path=manifest,
             )
-        monkeypatch.setattr(weights, "DEFAULT_MANIFEST", manifest)
+        if manifest_path is None:
+            monkeypatch.setattr(weights, "DEFAULT_MANIFEST", manifest)
         return models
 
     return make

@@ -350,39 +350,14 @@ def test_a_colour_model_names_itself_when_given_a_gray_image(model_files: dict[s
     assert rgb_model(np.zeros((8, 8, 3), np.float32), 25).shape == (8, 8, 3)
 
 
-def _manifest_with(tmp_path: Path, entries: dict[str, tuple[str, int]]) -> Path:
-    """A temporary manifest of tiny untrained models: name -> (architecture, channels)."""
-    from deepdenoise.models import get_model
-    from deepdenoise.weights import register_weights
-
-    manifest = tmp_path / "weights" / "manifest.json"
-    for name, (architecture, channels) in entries.items():
-        config = {"depth": 2, "width": 4, "channels": channels}
-        register_weights(
-            get_model(architecture, **config),
-            name,
-            config=config,
-            recipe={"sigma": [0, 75]},
-            steps=1,
-            wall_time_s=0.1,
-            results={},
-            architecture=architecture,
-            manifest_path=manifest,
-        )
-    return manifest
-
-
-def test_default_model_picks_up_a_shipped_colour_model(tmp_path: Path) -> None:
-    gray_only = _manifest_with(
-        tmp_path / "a", {"ffdnet": ("ffdnet", 1), "dncnn_rgb": ("dncnn", 3)}
-    )
+def test_default_model_picks_up_a_shipped_colour_model(tmp_path: Path, tiny_manifest) -> None:
+    gray_only = tmp_path / "a" / "manifest.json"
+    tiny_manifest({"ffdnet": 1, "dncnn_rgb": ("dncnn", 3)}, manifest_path=gray_only)
     assert denoisers.default_model_name(1, manifest_path=gray_only) == "ffdnet"
     # a colour model of another architecture is not the default: gray FFDNet per channel
     assert denoisers.default_model_name(3, manifest_path=gray_only) == "ffdnet"
-    both = _manifest_with(
-        tmp_path / "b",
-        {"ffdnet": ("ffdnet", 1), "ffdnet_color": ("ffdnet", 3), "dncnn_rgb": ("dncnn", 3)},
-    )
+    both = tmp_path / "b" / "manifest.json"
+    tiny_manifest({"ffdnet": 1, "ffdnet_color": 3, "dncnn_rgb": ("dncnn", 3)}, manifest_path=both)
     assert denoisers.default_model_name(3, manifest_path=both) == "ffdnet_color"
     assert denoisers.default_model_name(1, manifest_path=both) == "ffdnet"
     assert denoisers.DEFAULT_MODEL == "ffdnet"

@@ -20,9 +20,10 @@ An ICC profile is kept only when its colour space is the output's (RGB for
 colour, gray for gray): a CMYK JPEG is decoded to RGB, and its CMYK profile
 would then be wrong. The EXIF orientation is reset to 1 (upright) when the
 loader already turned the pixels upright (files Pillow decodes:
-:func:`deepdenoise.data.load_image` applies ``ImageOps.exif_transpose``),
-so that viewers do not turn the image a second time; TIFF and 16-bit colour
-PNG inputs are decoded as stored, and keep their orientation tag.
+:func:`deepdenoise.data.load_image` applies ``ImageOps.exif_transpose``; see
+:func:`deepdenoise.data.images.applies_exif_orientation`), so that viewers do
+not turn the image a second time; TIFF and 16-bit colour PNG inputs are
+decoded as stored, and keep their orientation tag.
 
 Examples
 --------
@@ -54,7 +55,7 @@ from deepdenoise.data.images import (
     JPEG_EXIF_MAX,
     TIFF_EXIF_TAGS,
     FileMetadata,
-    png_header,
+    applies_exif_orientation,
     save_image,
 )
 
@@ -94,21 +95,6 @@ class ImageMetadata:
     def kept(self) -> list[str]:
         """The names of what there is to keep, for the printed line (``["ICC", "EXIF"]``)."""
         return [name for name, value in (("ICC", self.icc_profile), ("EXIF", self.exif)) if value]
-
-
-def _loader_turns_upright(path: Path, image: Any) -> bool:
-    """Whether :func:`deepdenoise.data.load_image` applies the EXIF orientation to this file.
-
-    It decodes TIFF with tifffile and 16-bit colour PNG with TensorFlow, as
-    stored; everything else with Pillow, through ``ImageOps.exif_transpose``.
-    """
-    if path.suffix.lower() in _TIFF_SUFFIXES:
-        return False
-    if image.format == "PNG" and image.mode in ("RGB", "RGBA"):
-        header = png_header(path)
-        if header is not None and header.bit_depth == 16:
-            return False
-    return True
 
 
 def _exif_from_tiff(image: Any) -> bytes | None:
@@ -163,7 +149,7 @@ def read_metadata(path: str | os.PathLike) -> ImageMetadata:
                 exif = image.info.get("exif") or None
                 if exif is not None and not exif.startswith(b"Exif\x00\x00"):
                     exif = b"Exif\x00\x00" + exif
-            if exif is not None and _loader_turns_upright(path, image):
+            if exif is not None and applies_exif_orientation(path):
                 parsed = image.getexif()
                 if parsed.get(_ORIENTATION, 1) != 1:
                     parsed[_ORIENTATION] = 1

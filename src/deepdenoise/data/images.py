@@ -40,6 +40,7 @@ __all__ = [
     "TIFF_EXIF_TAGS",
     "FileMetadata",
     "PngHeader",
+    "applies_exif_orientation",
     "image_bit_depth",
     "list_image_files",
     "load_folder",
@@ -235,6 +236,57 @@ def _read_tiff(path: Path) -> np.ndarray:
             ) from tiff_error
 
 
+def _reader(path: Path) -> Callable[[Path], np.ndarray]:
+    """The decoder :func:`load_image` uses for ``path``, chosen by suffix and PNG header.
+
+    tifffile for TIFF and TensorFlow for 16-bit colour PNG, which decode the
+    pixels as stored; Pillow, which turns them upright, for everything else.
+    """
+    if path.suffix.lower() in _TIFF_SUFFIXES:
+        return _read_tiff
+    if _png_is_16bit_colour(path):
+        return _read_with_tensorflow_png
+    return _read_with_pillow
+
+
+def applies_exif_orientation(path: str | os.PathLike) -> bool:
+    """Whether :func:`load_image` turns this file's pixels upright from its EXIF orientation.
+
+    Files decoded with Pillow are turned (``ImageOps.exif_transpose``); TIFF
+    files and 16-bit colour PNGs are decoded as stored, so their orientation
+    tag still describes the pixels. A copy of the EXIF written with the
+    loaded pixels should therefore have its orientation reset to 1 (upright)
+    exactly when this is True, or viewers turn the image a second time.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        An image file; only its suffix and, for other suffixes than TIFF,
+        its first 26 bytes are read.
+
+    Returns
+    -------
+    bool
+        True when the loader applies the EXIF orientation to the pixels.
+
+    Raises
+    ------
+    OSError
+        If a file other than a TIFF cannot be opened.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> import numpy as np
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = save_image(folder / "photo.jpg", np.zeros((2, 3, 3)))
+    >>> _ = save_image(folder / "scan.tif", np.zeros((2, 3, 3)))
+    >>> [applies_exif_orientation(folder / name) for name in ("photo.jpg", "scan.tif")]
+    [True, False]
+    """
+    return _reader(Path(path)) is _read_with_pillow
+
+
 def _to_unit_float(array: np.ndarray, path: Path) -> np.ndarray:
     """Scale 8/16-bit integers to [0, 1]; check that float samples already lie there."""
     if array.dtype == bool or array.dtype in INTEGER_MAX:
@@ -324,13 +376,7 @@ def load_image(path: str | os.PathLike, *, as_gray: bool = False) -> np.ndarray:
     ((3, 4), dtype('float32'), 1.0)
     """
     path = _check_file(path)
-    suffix = path.suffix.lower()
-    if suffix in _TIFF_SUFFIXES:
-        array = _read_tiff(path)
-    elif _png_is_16bit_colour(path):
-        array = _read_with_tensorflow_png(path)
-    else:
-        array = _read_with_pillow(path)
+    array = _reader(path)(path)
     if array.size == 0:
         raise ValueError(f"image file {str(path)!r} decodes to an empty image {array.shape}")
     image = _to_unit_float(_drop_alpha(array, path), path)
