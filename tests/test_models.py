@@ -23,11 +23,15 @@ TINY = {
     "conv_autoencoder": {"filters": (4, 8)},
     "dncnn": {"depth": 3, "width": 8},
     "ffdnet": {"depth": 3, "width": 8},
+    "opponent_ffdnet": {"depth": 3, "width": 8},
 }
+COLOUR_ONLY = {"opponent_ffdnet"}
 RESIDUAL = ["dncnn", "ffdnet"]
 
 
 def tiny(name: str, **overrides: object) -> keras.Model:
+    if name in COLOUR_ONLY:
+        overrides = {"channels": 3, **overrides}
     return get_model(name, **{**TINY[name], **overrides})
 
 
@@ -67,7 +71,13 @@ def randomise_weights(model: keras.Model, seed: int = 0) -> None:
 def test_list_models_is_sorted_and_complete():
     names = list_models()
     assert names == sorted(names)
-    assert set(names) == {"dense_autoencoder", "conv_autoencoder", "dncnn", "ffdnet"}
+    assert set(names) == {
+        "dense_autoencoder",
+        "conv_autoencoder",
+        "dncnn",
+        "ffdnet",
+        "opponent_ffdnet",
+    }
 
 
 @pytest.mark.parametrize("name", list_models())
@@ -89,6 +99,10 @@ def test_get_model_unknown_name_lists_known_names():
 def test_output_shape_and_dtype_match_input(name, channels):
     if name == "dense_autoencoder":
         model = tiny(name, input_shape=(12, 8, channels))
+    elif name in COLOUR_ONLY and channels != 3:
+        with pytest.raises(ValueError, match="channels must be 3, got 1"):
+            tiny(name, channels=channels)
+        return
     else:
         model = tiny(name, channels=channels)
     assert model_info(model)["channels"] == channels
@@ -433,6 +447,22 @@ def test_multiply_adds_count_convolutions_by_hand():
     half = 5 * 3
     expected = half * 9 * ((4 + 4) * 8 + 8 * 8 + 8 * 4)
     assert multiply_adds(get_model("ffdnet", depth=3, width=8), 10, 6) == expected
+
+
+def test_multiply_adds_count_a_shared_network_once_per_call():
+    from deepdenoise.models import multiply_adds
+
+    colour = get_model("opponent_ffdnet", depth=3, width=8)
+    # three calls of the shared network, whose first layer also reads 4 guide channels
+    half = 5 * 3
+    per_call = half * 9 * ((4 + 4 + 4) * 8 + 8 * 8 + 8 * 4)
+    assert multiply_adds(colour, 10, 6) == 3 * per_call
+    assert model_info(colour) == {
+        "needs_noise_map": True,
+        "size_multiple": 2,
+        "channels": 3,
+        "input_size": None,
+    }
 
 
 def test_multiply_adds_of_the_published_sizes():

@@ -515,3 +515,26 @@ def test_extension_renders_atomically_and_tracks_its_sources(tmp_path, monkeypat
     assert extension.up_to_date()
     written.unlink()
     assert not extension.up_to_date()  # a figure is missing
+
+
+def test_opponent_channels_show_the_transform_and_its_noise_levels():
+    from deepdenoise.data import sample_images
+    from deepdenoise.models.opponent import OPPONENT, OPPONENT_OFFSET, opponent_noise_scale
+
+    photo = sample_images(names=["chelsea"])["chelsea"][:96, :128]
+    fig = schematics.plot_opponent_channels(photo, sigma=30, seed=3)
+    shown = [np.asarray(ax.images[0].get_array()) for ax in fig.axes]
+    expected = photo.astype(np.float64) @ np.asarray(OPPONENT).T + np.asarray(OPPONENT_OFFSET)
+    for c in range(3):
+        np.testing.assert_allclose(shown[1 + c], np.clip(expected[..., c], 0, 1), atol=1e-6)
+    for c, scale in enumerate(opponent_noise_scale()):
+        title = fig.axes[5 + c].get_title()
+        measured = float(re.search(r"noise std (\d+\.\d)", title)[1])
+        assert abs(measured - 30 * scale) < 0.05 * 30 * scale, (title, scale)
+    # the detail is in the brightness: its clean spread beats both colour differences
+    spreads = [
+        float(re.search(r"image std (\d+\.\d)", fig.axes[1 + c].get_title())[1]) for c in range(3)
+    ]
+    assert spreads[0] > max(spreads[1:])
+    with pytest.raises(ValueError, match="RGB"):
+        schematics.plot_opponent_channels(photo[..., :2])

@@ -146,6 +146,13 @@ def _noisy_psnr() -> Any:
     return plot_noisy_psnr(_camera(), seed=SEED)
 
 
+def _opponent_channels() -> Any:
+    from deepdenoise.data import sample_images
+    from deepdenoise.schematics import plot_opponent_channels
+
+    return plot_opponent_channels(sample_images(names=["chelsea"])["chelsea"], seed=SEED)
+
+
 def _batch_norm_lag() -> Any:
     from deepdenoise.schematics import plot_batch_norm_lag
 
@@ -166,6 +173,7 @@ FIGURES: dict[str, Callable[[], Any]] = {
     "ch4_ffdnet": lambda: _architecture("ffdnet"),
     "ch4_pixel_unshuffle": _pixel_unshuffle,
     "ch4_tiles": _tiles,
+    "ch4_opponent_channels": _opponent_channels,
     "ch5_blind_spot": _blind_spot,
     "ch5_unet": _unet,
     "ch6_noisy_psnr": _noisy_psnr,

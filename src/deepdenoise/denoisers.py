@@ -483,10 +483,11 @@ def default_model_name(
 
     Gray images get :data:`DEFAULT_MODEL`. RGB images get the first (by
     name) shipped model whose manifest entry has ``info.channels == 3`` and
-    the architecture of :data:`DEFAULT_MODEL`'s entry; until the manifest
-    has one, :data:`DEFAULT_MODEL` too, which denoises them one channel at a
-    time. A colour model registered with ``deepdenoise train --register``
-    is so picked up without any change here.
+    a noise-level map (``info.needs_noise_map``, so that one model covers
+    every sigma, estimated or given); until the manifest has one,
+    :data:`DEFAULT_MODEL` too, which denoises them one channel at a time. A
+    colour model registered with ``deepdenoise train --register`` is so
+    picked up without any change here.
 
     Parameters
     ----------
@@ -520,13 +521,11 @@ def default_model_name(
     if channels == 1:
         return DEFAULT_MODEL
     models = weights.read_manifest(manifest_path)["models"]
-    family = models.get(DEFAULT_MODEL, {}).get("architecture")
     colour = [
         name
         for name, entry in sorted(models.items())
-        if family is not None
-        and entry.get("architecture") == family
-        and entry.get("info", {}).get("channels") == 3
+        if entry.get("info", {}).get("channels") == 3
+        and entry.get("info", {}).get("needs_noise_map")
     ]
     return colour[0] if colour else DEFAULT_MODEL
 

@@ -7,7 +7,7 @@ Examples
 --------
 >>> from deepdenoise.models import get_model, list_models, model_info
 >>> list_models()
-['conv_autoencoder', 'dense_autoencoder', 'dncnn', 'ffdnet']
+['conv_autoencoder', 'dense_autoencoder', 'dncnn', 'ffdnet', 'opponent_ffdnet']
 >>> model_info(get_model("ffdnet", depth=3, width=8))
 {'needs_noise_map': True, 'size_multiple': 2, 'channels': 1, 'input_size': None}
 """
@@ -25,12 +25,14 @@ from .autoencoders import conv_autoencoder, dense_autoencoder
 from .cost import multiply_adds
 from .dncnn import dncnn
 from .ffdnet import ffdnet
-from .grow import deepen_ffdnet
+from .grow import colour_from_gray, deepen_ffdnet
 from .layers import PixelShuffle, PixelUnshuffle
+from .opponent import opponent_ffdnet
 
 __all__ = [
     "PixelShuffle",
     "PixelUnshuffle",
+    "colour_from_gray",
     "conv_autoencoder",
     "deepen_ffdnet",
     "dense_autoencoder",
@@ -40,6 +42,7 @@ __all__ = [
     "list_models",
     "model_info",
     "multiply_adds",
+    "opponent_ffdnet",
 ]
 
 _BUILDERS: dict[str, Callable[..., keras.Model]] = {
@@ -47,6 +50,7 @@ _BUILDERS: dict[str, Callable[..., keras.Model]] = {
     "dense_autoencoder": dense_autoencoder,
     "dncnn": dncnn,
     "ffdnet": ffdnet,
+    "opponent_ffdnet": opponent_ffdnet,
 }
 
 

@@ -14,7 +14,7 @@ from .layers import PixelShuffle, PixelUnshuffle
 def scale_change(layer: keras.layers.Layer) -> Fraction:
     """How much ``layer`` shrinks height and width (2 for a 2x2 pooling, 1/2 for x2 upsampling)."""
     if isinstance(layer, keras.Model):
-        return Fraction(size_multiple(layer))
+        return output_scale(layer)
     if isinstance(layer, PixelUnshuffle):
         return Fraction(layer.block_size)
     if isinstance(layer, PixelShuffle):
@@ -55,6 +55,32 @@ def layer_scales(model: keras.Model) -> Iterator[tuple[keras.layers.Layer, Fract
         yield layer, before, current
 
 
+def output_scale(model: keras.Model) -> Fraction:
+    """How many times smaller than its input a model's output is (1 for a denoiser)."""
+    final = Fraction(1)
+    for _, _, out in layer_scales(model):
+        final = out  # the last layer in topological order
+    return final
+
+
 def size_multiple(model: keras.Model) -> int:
-    """Largest cumulative downsampling factor along any path of the layer graph."""
-    return math.ceil(max((out for _, _, out in layer_scales(model)), default=Fraction(1)))
+    """Largest cumulative downsampling factor along any path of the layer graph.
+
+    Inside a nested model, the factor reached within it counts, from the scale
+    of its input.
+    """
+    largest = Fraction(1)
+    for layer, before, out in layer_scales(model):
+        inner = before * size_multiple(layer) if isinstance(layer, keras.Model) else out
+        largest = max(largest, inner)
+    return math.ceil(largest)
+
+
+def calls(model: keras.Model, layer: keras.layers.Layer) -> int:
+    """How many times ``model``'s graph calls ``layer`` (a shared layer more than once)."""
+    nodes = getattr(model, "_nodes", None)
+    inbound = getattr(layer, "_inbound_nodes", [])
+    if not nodes or not inbound:
+        return 1
+    count = sum(f"{id(layer)}_ib-{index}" in nodes for index in range(len(inbound)))
+    return max(1, count)

@@ -7,7 +7,7 @@ import math
 import keras
 
 from .._checks import ArgumentTypeError, check_positive_int
-from ._graph import layer_scales
+from ._graph import calls, layer_scales
 
 __all__ = ["multiply_adds"]
 
@@ -43,7 +43,8 @@ def multiply_adds(model: keras.Model, height: int = 256, width: int = 256) -> in
     Parameters
     ----------
     model : keras.Model
-        A functional model; nested models are counted recursively.
+        A functional model; nested models are counted recursively, once per
+        call (a network shared by three colour channels counts three times).
     height, width : int
         Image size. ``"same"`` padding is assumed: a layer at scale ``s``
         (after a total downsampling by ``s``) works on ``height/s`` x
@@ -74,6 +75,10 @@ def multiply_adds(model: keras.Model, height: int = 256, width: int = 256) -> in
     height = check_positive_int(height, "height")
     width = check_positive_int(width, "width")
     total = 0.0
-    for layer, _, output_scale in layer_scales(model):
-        total += _layer_macs(layer, height / float(output_scale), width / float(output_scale))
+    for layer, input_scale, output_scale in layer_scales(model):
+        # A nested model counts its own layers from the size of its input.
+        scale = input_scale if isinstance(layer, keras.Model) else output_scale
+        total += _layer_macs(layer, height / float(scale), width / float(scale)) * calls(
+            model, layer
+        )
     return round(total)

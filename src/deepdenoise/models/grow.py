@@ -1,4 +1,4 @@
-"""Make a trained FFDNet-style model deeper without changing what it computes."""
+"""Grow a trained FFDNet-style model without changing what it computes: deeper, or colour."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ import numpy as np
 
 from .._checks import ArgumentTypeError
 from .ffdnet import ffdnet
+from .opponent import opponent_ffdnet
 
-__all__ = ["deepen_ffdnet"]
+__all__ = ["colour_from_gray", "deepen_ffdnet"]
 
 
 def _conv_layers(model: keras.Model) -> list[keras.layers.Conv2D]:
@@ -92,3 +93,64 @@ def deepen_ffdnet(model: keras.Model, depth: int) -> keras.Model:
         else:
             target.set_weights(source.get_weights())
     return deeper
+
+
+def colour_from_gray(model: keras.Model) -> keras.Model:
+    r"""Return an :func:`~deepdenoise.models.opponent.opponent_ffdnet` started from a gray model.
+
+    The shared network gets the gray model's weights; the first-layer weights
+    of its extra input, the brightness guide, are zero. The colour model then
+    computes exactly the gray model run on each opponent channel (brightness
+    and two colour differences) at that channel's noise level, and training
+    on colour images goes on from there, learning to use the guide.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A one-channel model built by :func:`~deepdenoise.models.ffdnet`, with
+        its weights.
+
+    Returns
+    -------
+    keras.Model
+        A new ``opponent_ffdnet`` of the model's depth and width.
+
+    Raises
+    ------
+    TypeError
+        If ``model`` is not a keras.Model.
+    ValueError
+        If ``model`` is not a one-channel FFDNet-style model.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from deepdenoise.models.opponent import OPPONENT, opponent_noise_scale
+    >>> gray = ffdnet(depth=3, width=8)
+    >>> colour = colour_from_gray(gray)
+    >>> rgb = np.random.default_rng(0).random((1, 8, 8, 3), dtype="float32")
+    >>> level = np.full((1, 8, 8, 1), 0.1, dtype="float32")
+    >>> brightness = rgb @ np.asarray(OPPONENT[0], dtype="float32")[:, None]
+    >>> scale = opponent_noise_scale()[0]
+    >>> expected = gray.predict([brightness, level * scale], verbose=0)
+    >>> got = colour.predict([rgb, level], verbose=0) @ np.asarray(OPPONENT[0], "float32")
+    >>> bool(np.allclose(got[..., None], expected, atol=1e-5))
+    True
+    """
+    if not isinstance(model, keras.Model):
+        raise ArgumentTypeError(f"model must be a keras.Model, got {type(model).__name__}")
+    convs = _conv_layers(model)
+    if model.name != "ffdnet" or int(model.inputs[0].shape[-1]) != 1 or len(convs) < 2:
+        raise ValueError(
+            f"model must be a one-channel ffdnet, got {model.name!r} with input "
+            f"{tuple(model.inputs[0].shape)}"
+        )
+    colour = opponent_ffdnet(depth=len(convs), width=int(convs[0].filters))
+    core = colour.get_layer("shared_ffdnet")
+    for source, target in zip(convs, _conv_layers(core), strict=True):
+        kernel, bias = source.get_weights()
+        if target is _conv_layers(core)[0]:
+            guide = np.zeros((*kernel.shape[:2], 4, kernel.shape[3]), dtype=kernel.dtype)
+            kernel = np.concatenate([kernel, guide], axis=2)
+        target.set_weights([kernel, bias])
+    return colour

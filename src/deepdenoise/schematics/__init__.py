@@ -23,7 +23,8 @@ operations
     :func:`plot_tile_layout`, :func:`plot_blind_spot`.
 noise_figures
     :func:`plot_noise_models`, :func:`plot_noise_against_brightness`,
-    :func:`plot_residual_learning`, :func:`plot_noisy_psnr`.
+    :func:`plot_residual_learning`, :func:`plot_noisy_psnr`,
+    :func:`plot_opponent_channels`.
 training
     :func:`plot_descent_paths`, :func:`plot_learning_rates`,
     :func:`plot_psnr_against_mse`, :func:`plot_batch_norm_lag`.
@@ -44,6 +45,7 @@ from .noise_figures import (
     plot_noise_against_brightness,
     plot_noise_models,
     plot_noisy_psnr,
+    plot_opponent_channels,
     plot_residual_learning,
 )
 from .operations import plot_blind_spot, plot_convolution, plot_pixel_unshuffle, plot_tile_layout
@@ -69,6 +71,7 @@ __all__ = [
     "plot_noise_against_brightness",
     "plot_noise_models",
     "plot_noisy_psnr",
+    "plot_opponent_channels",
     "plot_pixel_unshuffle",
     "plot_psnr_against_mse",
     "plot_receptive_field",

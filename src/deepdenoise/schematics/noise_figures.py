@@ -27,6 +27,7 @@ __all__ = [
     "plot_noise_against_brightness",
     "plot_noise_models",
     "plot_noisy_psnr",
+    "plot_opponent_channels",
     "plot_residual_learning",
 ]
 
@@ -342,4 +343,71 @@ def plot_noisy_psnr(
     gap.set_title("Distance from 20·log10(255/σ)", fontsize=10)
     for axes in (ax, gap):
         axes.grid(alpha=0.3)
+    return fig
+
+
+def plot_opponent_channels(image: np.ndarray, *, sigma: float = 25, seed: int = 0) -> Figure:
+    r"""Show a colour photo and its noisy version as brightness and two colour differences.
+
+    The channels are those of :data:`deepdenoise.models.opponent.OPPONENT`
+    (with its offsets): brightness :math:`(R + G + B)/3` and the colour
+    differences :math:`(R - B)/2` and :math:`(R - 2G + B)/4`. The photo's
+    detail is in the brightness, the colour differences are smooth, and the
+    noise, independent in R, G and B, is of similar strength in all three.
+
+    Parameters
+    ----------
+    image : numpy.ndarray
+        Clean RGB image in [0, 1], (H, W, 3).
+    sigma : float, default 25
+        Gaussian noise added to each RGB channel, 0-255 scale.
+    seed : int, default 0
+        Seed of the noise.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Two rows of four images (clean, then noisy): the RGB image and its
+        three opponent channels, each on the same gray scale [0, 1]. A
+        channel's title gives the standard deviation of the clean channel
+        (first row) or of the noise in it (second row), on the 0-255 scale.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> clean = np.random.default_rng(0).uniform(size=(32, 32, 3))
+    >>> fig = plot_opponent_channels(clean, sigma=20)
+    >>> len(fig.axes), fig.axes[1].get_title().splitlines()[0]
+    (8, 'brightness')
+    """
+    from deepdenoise.models.opponent import OPPONENT, OPPONENT_OFFSET
+
+    clean = check_image(image, "image", ndims=(3,))
+    if clean.shape[-1] != 3:
+        raise ValueError(f"image must be RGB (H, W, 3), got shape {clean.shape}")
+    if clean.min() < 0 or clean.max() > 1:
+        raise ValueError(f"image must hold values in [0, 1], got [{clean.min()}, {clean.max()}]")
+    level = check_sigma(sigma, "sigma")
+    seed = check_non_negative_int(seed, "seed")
+    noisy = noise.add_gaussian_noise(clean, level, seed=seed)
+    matrix = np.asarray(OPPONENT, dtype=np.float64)
+    offset = np.asarray(OPPONENT_OFFSET, dtype=np.float64)
+    to_opponent = lambda rgb: rgb.astype(np.float64) @ matrix.T + offset  # noqa: E731
+    clean_opp, noisy_opp = to_opponent(clean), to_opponent(noisy)
+    names = ("brightness", "red - blue", "red + blue - 2 green")
+    fig = new_figure(10.0, 4.4)
+    axes = fig.subplots(2, 4)
+    for row, (label, rgb, opponent) in enumerate(
+        [("clean", clean, clean_opp), (f"noisy, σ = {level:g} per RGB channel", noisy, noisy_opp)]
+    ):
+        axes[row, 0].imshow(np.clip(rgb, 0, 1))
+        axes[row, 0].set_title(label, fontsize=9)
+        axes[row, 0].set_axis_off()
+        for c, name in enumerate(names):
+            show_gray(axes[row, c + 1], opponent[..., c])
+            if row == 0:
+                detail = f"image std {255 * clean_opp[..., c].std():.1f}"
+            else:
+                detail = f"noise std {255 * (noisy_opp[..., c] - clean_opp[..., c]).std():.1f}"
+            axes[row, c + 1].set_title(f"{name}\n{detail}", fontsize=9)
     return fig

@@ -1,0 +1,86 @@
+"""models.opponent: colour denoising in an opponent colour space, started from a gray model."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import pytest
+
+from deepdenoise.models import colour_from_gray, dncnn, ffdnet, opponent_ffdnet
+from deepdenoise.models.opponent import (
+    OPPONENT,
+    OPPONENT_OFFSET,
+    ChannelSlice,
+    ColourTransform,
+    opponent_noise_scale,
+)
+
+
+def _trained_like(model: keras.Model, seed: int = 7) -> keras.Model:
+    """Random non-zero weights everywhere, so that no property holds by accident."""
+    rng = np.random.default_rng(seed)
+    model.set_weights([rng.normal(0, 0.2, w.shape).astype("float32") for w in model.get_weights()])
+    return model
+
+
+def test_opponent_rows_are_orthogonal_and_the_noise_scales_are_their_norms():
+    matrix = np.asarray(OPPONENT)
+    gram = matrix @ matrix.T
+    np.testing.assert_allclose(gram, np.diag(np.diag(gram)), atol=1e-12)
+    np.testing.assert_allclose(np.sqrt(np.diag(gram)), opponent_noise_scale())
+    # independent unit noise in R, G, B: measured spread in each opponent channel
+    noise = np.random.default_rng(0).standard_normal((200_000, 3))
+    np.testing.assert_allclose((noise @ matrix.T).std(axis=0), opponent_noise_scale(), rtol=0.01)
+
+
+def test_colour_transform_and_its_inverse_round_trip():
+    rgb = np.random.default_rng(1).random((2, 5, 4, 3), dtype="float32")
+    forward = ColourTransform(OPPONENT, OPPONENT_OFFSET)
+    opponent = np.asarray(forward(rgb))
+    assert opponent.min() >= 0 and opponent.max() <= 1  # the offsets keep [0, 1] images there
+    np.testing.assert_allclose(np.asarray(forward.inverse()(opponent)), rgb, atol=1e-6)
+    np.testing.assert_allclose(np.asarray(ChannelSlice(1)(opponent)), opponent[..., 1:2])
+    with pytest.raises(ValueError, match="one value per output channel"):
+        ColourTransform(OPPONENT, (0.0, 0.5))
+
+
+def test_colour_model_from_gray_is_the_gray_model_on_each_opponent_channel():
+    gray = _trained_like(ffdnet(depth=4, width=6))
+    colour = colour_from_gray(gray)
+    rng = np.random.default_rng(2)
+    rgb = rng.random((2, 10, 12, 3), dtype="float32")
+    level = np.full((2, 10, 12, 1), 20 / 255, dtype="float32")
+    level[1] = 60 / 255
+    matrix = np.asarray(OPPONENT, dtype="float32")
+    opponent = rgb @ matrix.T + np.asarray(OPPONENT_OFFSET, dtype="float32")
+    expected = np.concatenate(
+        [
+            gray.predict([opponent[..., c : c + 1], level * scale], verbose=0)
+            for c, scale in enumerate(opponent_noise_scale())
+        ],
+        axis=-1,
+    )
+    got = colour.predict([rgb, level], verbose=0) @ matrix.T + np.asarray(OPPONENT_OFFSET)
+    np.testing.assert_allclose(got, expected, atol=1e-5)
+    # training that changes the guide's weights changes the output: the guide is wired in
+    first = colour.get_layer("shared_ffdnet").get_layer("conv1")
+    kernel, bias = first.get_weights()
+    assert not kernel[:, :, 8:].any()
+    kernel[:, :, 8:] = 0.3
+    first.set_weights([kernel, bias])
+    moved = colour.predict([rgb, level], verbose=0) @ matrix.T + np.asarray(OPPONENT_OFFSET)
+    assert np.abs(moved - expected).max() > 1e-3
+
+
+def test_colour_from_gray_names_what_it_cannot_grow():
+    with pytest.raises(ValueError, match="one-channel ffdnet"):
+        colour_from_gray(ffdnet(depth=3, width=4, channels=3))
+    with pytest.raises(ValueError, match="one-channel ffdnet, got 'dncnn'"):
+        colour_from_gray(dncnn(depth=3, width=4))
+    with pytest.raises(TypeError, match=r"keras\.Model"):
+        colour_from_gray("ffdnet")
+
+
+def test_opponent_ffdnet_is_rgb_only():
+    with pytest.raises(ValueError, match="channels must be 3, got 1"):
+        opponent_ffdnet(depth=3, width=4, channels=1)
