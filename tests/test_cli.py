@@ -8,6 +8,7 @@ argument handling call :func:`deepdenoise.cli.main` in-process.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import json
@@ -633,7 +634,10 @@ def test_progress_bar_only_when_asked(
     assert capsys.readouterr().err == ""
 
 
+@functools.cache
 def _icc(space: str) -> bytes:
+    """A profile of ``space``, made once: its header holds the second it was made in, so
+    two profiles made a second apart differ, and a test comparing them would flake."""
     from PIL import ImageCms
 
     return ImageCms.ImageCmsProfile(ImageCms.createProfile(space)).tobytes()
