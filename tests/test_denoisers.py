@@ -5,10 +5,11 @@ from __future__ import annotations
 import warnings
 from pathlib import Path
 
+import keras
 import numpy as np
 import pytest
 
-from deepdenoise import bench, denoisers
+from deepdenoise import bench, denoisers, inference
 from deepdenoise.classical import CLASSICAL_METHODS
 from deepdenoise.denoisers import (
     KINDS,
@@ -354,11 +355,17 @@ def test_default_model_picks_up_a_shipped_colour_model(tmp_path: Path, tiny_mani
     gray_only = tmp_path / "a" / "manifest.json"
     tiny_manifest({"ffdnet": 1, "dncnn_rgb": ("dncnn", 3)}, manifest_path=gray_only)
     assert denoisers.default_model_name(1, manifest_path=gray_only) == "ffdnet"
-    # a colour model of another architecture is not the default: gray FFDNet per channel
+    # a colour model without a noise-level map is not the default: gray FFDNet per channel
     assert denoisers.default_model_name(3, manifest_path=gray_only) == "ffdnet"
     both = tmp_path / "b" / "manifest.json"
     tiny_manifest({"ffdnet": 1, "ffdnet_color": 3, "dncnn_rgb": ("dncnn", 3)}, manifest_path=both)
     assert denoisers.default_model_name(3, manifest_path=both) == "ffdnet_color"
+    opponent = tmp_path / "c" / "manifest.json"
+    tiny_manifest(
+        {"ffdnet": 1, "dncnn_rgb": ("dncnn", 3), "opp": ("opponent_ffdnet", 3)},
+        manifest_path=opponent,
+    )
+    assert denoisers.default_model_name(3, manifest_path=opponent) == "opp"
     assert denoisers.default_model_name(1, manifest_path=both) == "ffdnet"
     assert denoisers.DEFAULT_MODEL == "ffdnet"
     for bad in (2, 4, True, "3"):
@@ -366,15 +373,14 @@ def test_default_model_picks_up_a_shipped_colour_model(tmp_path: Path, tiny_mani
             denoisers.default_model_name(bad, manifest_path=both)
 
 
-def test_the_shipped_manifest_has_no_colour_default_yet() -> None:
-    """Until a colour model ships, RGB images go through the gray default one channel at a time."""
+def test_the_shipped_colour_default_is_the_colour_model() -> None:
+    """RGB images go to the shipped colour model, which takes a noise-level map."""
     from deepdenoise.weights import pretrained_entry
 
     name = denoisers.default_model_name(3)
-    if pretrained_entry(name)["info"]["channels"] == 1:
-        assert name == denoisers.DEFAULT_MODEL
-    else:  # a colour model has shipped: it must be of the default's architecture
-        assert pretrained_entry(name)["architecture"] == pretrained_entry("ffdnet")["architecture"]
+    assert name == "ffdnet_color"
+    assert pretrained_entry(name)["info"]["channels"] == 3
+    assert pretrained_entry(name)["info"]["needs_noise_map"]
 
 
 def test_blind_suffix_estimates_sigma_whatever_sigma_is_given():
@@ -404,3 +410,37 @@ def test_blind_suffix_by_name_and_its_errors():
         get_denoiser("dncnn25/blind")
     with pytest.raises(ValueError, match="not a model with a noise-level map"):
         get_denoiser("tv/blind")
+
+
+def test_opponent_suffix_is_the_colour_model_before_colour_training():
+    from deepdenoise.models import colour_from_gray, get_model
+
+    keras.utils.set_random_seed(4)
+    gray_model = get_model("ffdnet", depth=3, width=6)
+    gray = denoisers.denoiser_from_model("tiny", gray_model, tile=None)
+    colour = denoisers.opponent(gray)
+    assert (colour.name, colour.kind, colour.needs_sigma) == ("tiny/opponent", "model", True)
+    rgb = np.random.default_rng(5).uniform(0.2, 0.8, size=(12, 10, 3)).astype(np.float32)
+    expected = inference.denoise(colour_from_gray(gray_model), rgb, 30, tile=None)
+    np.testing.assert_allclose(colour(rgb, 30), expected, atol=1e-5)
+    # sigma=None: the RGB noise level is estimated first, as the command line does
+    estimated = inference.estimate_noise_level(rgb)
+    np.testing.assert_allclose(colour(rgb, None), colour(rgb, estimated), atol=1e-6)
+    plane = rgb[..., 0]  # a gray image goes through the gray denoiser unchanged
+    np.testing.assert_array_equal(colour(plane, 30), gray(plane, 30))
+
+
+def test_opponent_suffix_names_what_it_cannot_wrap():
+    from deepdenoise.models import get_model
+
+    fixed_sigma = denoisers.denoiser_from_model("dn", get_model("dncnn", depth=2, width=4))
+    with pytest.raises(ValueError, match="'dn' does not use sigma"):
+        denoisers.opponent(fixed_sigma)
+    rgb_model = denoisers.denoiser_from_model(
+        "c", get_model("ffdnet", depth=2, width=4, channels=3)
+    )
+    with pytest.raises(ValueError, match="'c' is a colour model"):
+        denoisers.opponent(rgb_model)
+    with pytest.raises(denoisers.UnknownDenoiserError, match="'/opponent' follows"):
+        denoisers.get_denoiser("noisy/opponent")
+    assert denoisers.get_denoiser("gaussian/opponent").name == "gaussian/opponent"

@@ -13,8 +13,8 @@ import sys
 from pathlib import Path
 
 import numpy as np
+from _checked_save import save_checked
 
-from deepdenoise._io import atomic_path
 from deepdenoise.models.grow import deepen_ffdnet
 from deepdenoise.weights import load_pretrained
 
@@ -30,12 +30,7 @@ def main(output: Path = DEFAULT_OUTPUT) -> None:
     sigma_map = np.full((1, 64, 64, 1), 25 / 255, dtype="float32")
     inputs = [noisy, sigma_map]
     difference = np.abs(shallow.predict(inputs, verbose=0) - deep.predict(inputs, verbose=0)).max()
-    if difference > 1e-5:
-        raise RuntimeError(f"the deepened model differs from ffdnet by {difference}")
-    output.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_path(output, suffix=".weights.h5") as path:
-        deep.save_weights(path)
-    print(f"wrote {output} (max difference from ffdnet {difference:.1e})")
+    save_checked(deep, output, float(difference), what="ffdnet")
 
 
 if __name__ == "__main__":

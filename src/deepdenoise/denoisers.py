@@ -13,7 +13,9 @@ Everything the package can denoise with is resolved here, by one function,
   ``"model"``);
 * any of these with ``"/per-channel"`` appended (``"ffdnet/per-channel"``):
   a gray method applied to each channel of an RGB image separately
-  (:func:`per_channel`).
+  (:func:`per_channel`), or with ``"/opponent"``: applied to the brightness
+  and two colour differences of an RGB image, each at its noise level
+  (:func:`opponent`).
 
 :func:`default_model_name` says which shipped model denoises an image by
 default: :data:`DEFAULT_MODEL` for gray images, and for RGB images a shipped
@@ -63,6 +65,7 @@ __all__ = [
     "BLIND_SUFFIX",
     "DEFAULT_MODEL",
     "KINDS",
+    "OPPONENT_SUFFIX",
     "PER_CHANNEL_SUFFIX",
     "Denoiser",
     "DenoiserLoadError",
@@ -75,6 +78,7 @@ __all__ = [
     "denoiser_from_model",
     "get_denoiser",
     "list_denoisers",
+    "opponent",
     "per_channel",
 ]
 
@@ -85,8 +89,11 @@ DEFAULT_MODEL = "ffdnet"
 """The shipped gray model used when no model is named: FFDNet, blind and fast on a CPU."""
 
 PER_CHANNEL_SUFFIX = "/per-channel"
-BLIND_SUFFIX = "/blind"
 """Appended to a denoiser name: apply it to each channel of an RGB image separately."""
+OPPONENT_SUFFIX = "/opponent"
+"""Appended to a denoiser name: apply it to the opponent channels of an RGB image."""
+BLIND_SUFFIX = "/blind"
+"""Appended to a model's name: estimate sigma from each image, whatever sigma is given."""
 
 DenoiseFunction = Callable[[np.ndarray, Any], np.ndarray]
 
@@ -424,6 +431,93 @@ def per_channel(denoiser: Denoiser) -> FunctionDenoiser:
     )
 
 
+def opponent(denoiser: Denoiser) -> FunctionDenoiser:
+    r"""Apply a gray denoiser to the brightness and two colour differences of an RGB image.
+
+    The image goes through the fixed map of
+    :data:`deepdenoise.models.opponent.OPPONENT` (with its offsets, so that
+    each channel of an image in [0, 1] stays in [0, 1]); each new channel is
+    denoised alone at its own noise level, ``sigma`` times the length of the
+    map's row, since independent RGB noise stays independent there; and the
+    result is mapped back to RGB. This is what
+    :func:`deepdenoise.models.opponent_ffdnet` computes at the start of its
+    training, with no colour training at all.
+
+    Parameters
+    ----------
+    denoiser : Denoiser
+        A gray denoiser that uses ``sigma`` (a noise-map model, a classical
+        method with a noise level).
+
+    Returns
+    -------
+    FunctionDenoiser
+        Named ``"<name>/opponent"``, of the same kind; a gray image goes
+        through ``denoiser`` unchanged. With ``sigma=None`` the RGB noise
+        level is estimated first
+        (:func:`deepdenoise.inference.estimate_noise_level`).
+
+    Raises
+    ------
+    ValueError
+        If ``denoiser`` is a colour model, or does not use ``sigma``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> gray = get_denoiser("gaussian")
+    >>> colour = opponent(gray)
+    >>> colour.name
+    'gaussian/opponent'
+    >>> flat = np.full((8, 8, 3), 0.25, dtype=np.float32)  # no detail: nothing to change
+    >>> bool(np.allclose(colour(flat, 25), flat, atol=1e-5))
+    True
+    """
+    from deepdenoise.models.opponent import OPPONENT, OPPONENT_OFFSET, opponent_noise_scale
+
+    if denoiser.channels not in (None, 1):
+        raise ValueError(
+            f"{denoiser.name!r} is a colour model ({denoiser.channels} channels); "
+            f"{OPPONENT_SUFFIX!r} applies a gray denoiser to each opponent channel"
+        )
+    if not denoiser.needs_sigma:
+        raise ValueError(
+            f"{denoiser.name!r} does not use sigma; {OPPONENT_SUFFIX!r} gives each opponent "
+            "channel its own noise level"
+        )
+    matrix = np.asarray(OPPONENT, dtype=np.float64)
+    offset = np.asarray(OPPONENT_OFFSET, dtype=np.float64)
+    inverse = np.linalg.inv(matrix)
+    scales = opponent_noise_scale()
+
+    def fn(image: np.ndarray, sigma: float | None) -> np.ndarray:
+        array = np.asarray(image, dtype=np.float32)
+        if array.ndim != 3 or array.shape[-1] == 1:
+            return np.asarray(denoiser(array, sigma), dtype=np.float32)
+        check_image_channels(denoiser.name + OPPONENT_SUFFIX, 3, array)
+        if sigma is None:
+            from deepdenoise.inference import estimate_noise_level
+
+            sigma = estimate_noise_level(array)
+        planes = (array.astype(np.float64) @ matrix.T + offset).astype(np.float32)
+        cleaned = np.stack(
+            [
+                np.asarray(denoiser(planes[..., c], sigma * scale), dtype=np.float64)
+                for c, scale in enumerate(scales)
+            ],
+            axis=-1,
+        )
+        return ((cleaned - offset) @ inverse.T).astype(np.float32)
+
+    return FunctionDenoiser(
+        denoiser.name + OPPONENT_SUFFIX,
+        denoiser.kind,
+        fn,
+        needs_sigma=True,
+        channels=None,
+    )
+
+
 def blind(denoiser: Denoiser) -> FunctionDenoiser:
     """Run a noise-map model with sigma estimated from each image, whatever sigma it is given.
 
@@ -639,7 +733,9 @@ def get_denoiser(
           then ``"model:<file stem>"``;
         * any of the above but ``"noisy"`` followed by ``"/per-channel"``
           (:data:`PER_CHANNEL_SUFFIX`): that gray denoiser applied to each
-          channel of an RGB image (:func:`per_channel`);
+          channel of an RGB image (:func:`per_channel`); or by
+          ``"/opponent"`` (:data:`OPPONENT_SUFFIX`): applied to its brightness
+          and two colour differences (:func:`opponent`);
         * a model with a noise-level map followed by ``"/blind"``
           (:data:`BLIND_SUFFIX`): sigma estimated from each image, whatever
           sigma the caller gives (:func:`blind`).
@@ -679,15 +775,17 @@ def get_denoiser(
     options: dict[str, Any] = {"tile": tile, "overlap": overlap, "self_ensemble": self_ensemble}
     if name.endswith(BLIND_SUFFIX):
         return blind(get_denoiser(name.removesuffix(BLIND_SUFFIX), **options))
-    base = name.removesuffix(PER_CHANNEL_SUFFIX)
-    if base != name:
+    for suffix, wrap in ((PER_CHANNEL_SUFFIX, per_channel), (OPPONENT_SUFFIX, opponent)):
+        base = name.removesuffix(suffix)
+        if base == name:
+            continue
         if base in ("", "noisy"):
             raise UnknownDenoiserError(
-                f"{PER_CHANNEL_SUFFIX!r} follows the name of a denoiser, got {name!r}",
+                f"{suffix!r} follows the name of a denoiser, got {name!r}",
                 name=name,
                 choices=list(_catalogue()),
             )
-        return per_channel(get_denoiser(base, **options))
+        return wrap(get_denoiser(base, **options))
     if name == "noisy":
         return FunctionDenoiser("noisy", "input", _identity, needs_sigma=False)
 

@@ -52,7 +52,8 @@ _PROTOCOL_NOTES = {
 _COLOUR_NOTE = (
     "Colour set: noise independent in R, G and B with the same sigma; PSNR over the three "
     "channels, SSIM the mean of the per-channel values; bm3d is CBM3D (bm3d_rgb, opponent "
-    "colour space); NAME/per-channel runs a gray method on each channel apart."
+    "colour space); NAME/per-channel runs a gray method on each channel apart, NAME/opponent "
+    "on the brightness and two colour differences, each at its noise level."
 )
 # Columns a CSV written before they existed may lack, and the value they then take.
 _OPTIONAL_FIELDS = {"protocol": DEFAULT_PROTOCOL}

@@ -44,7 +44,8 @@ rounded to 8 bits, as a noisy photo saved to disk. Image i gets noise from
 numpy.random.default_rng(seed + i) in both; outputs clipped to [0, 1]; PSNR
 and SSIM with data_range=1. Colour sets (cbsd68, mcmaster) are scored in RGB:
 bm3d is CBM3D there, and a gray model runs on each channel only when named
-NAME/per-channel. Writes OUT/benchmark.csv and OUT/benchmark.md (replacing
+NAME/per-channel (or on the brightness and two colour differences, each at its
+noise level, when named NAME/opponent). Writes OUT/benchmark.csv and OUT/benchmark.md (replacing
 earlier ones) and prints the Markdown tables, one per set and protocol, with
 the published numbers (float protocol only), marked "quoted".
 """
@@ -80,7 +81,8 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
         default=["noisy", "gaussian", "median", "tv", "wavelet"],
         metavar="LIST",
         help="comma-separated: noisy, classical methods, pretrained models, model:PATH; "
-        "NAME/per-channel runs a gray method on each channel of a colour set",
+        "NAME/per-channel runs a gray method on each channel of a colour set, "
+        "NAME/opponent on its brightness and two colour differences",
     )
     parser.add_argument(
         "--protocol",

@@ -8,7 +8,25 @@ from .._checks import check_positive_int
 from ._common import check_channels, check_depth
 from .layers import PixelShuffle, PixelUnshuffle
 
-__all__ = ["ffdnet"]
+__all__ = ["ffdnet", "noise_branch"]
+
+
+def noise_branch(
+    x: keras.KerasTensor, *, depth: int, width: int, channels: int
+) -> keras.KerasTensor:
+    """FFDNet's convolution stack at half resolution, unfolded into a noise estimate.
+
+    ``depth - 1`` 3x3 convolutions of ``width`` channels with ReLU (``conv1``,
+    ``conv2``...), a last 3x3 convolution to ``4 * channels`` (``conv<depth>``)
+    and a :class:`~deepdenoise.models.layers.PixelShuffle` back to full
+    resolution (``noise``), with ``channels`` channels.
+    """
+    for index in range(1, depth):
+        x = keras.layers.Conv2D(width, 3, padding="same", activation="relu", name=f"conv{index}")(
+            x
+        )
+    x = keras.layers.Conv2D(4 * channels, 3, padding="same", name=f"conv{depth}")(x)
+    return PixelShuffle(2, name="noise")(x)
 
 
 def ffdnet(*, depth: int = 12, width: int = 64, channels: int = 1) -> keras.Model:
@@ -94,11 +112,6 @@ def ffdnet(*, depth: int = 12, width: int = 64, channels: int = 1) -> keras.Mode
             PixelUnshuffle(2, name="unshuffle_sigma")(sigma_map),
         ]
     )
-    for index in range(1, depth):
-        x = keras.layers.Conv2D(width, 3, padding="same", activation="relu", name=f"conv{index}")(
-            x
-        )
-    x = keras.layers.Conv2D(4 * channels, 3, padding="same", name=f"conv{depth}")(x)
-    noise = PixelShuffle(2, name="noise")(x)
+    noise = noise_branch(x, depth=depth, width=width, channels=channels)
     denoised = keras.layers.Subtract(name="denoised")([noisy, noise])
     return keras.Model([noisy, sigma_map], denoised, name="ffdnet")

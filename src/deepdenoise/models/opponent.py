@@ -16,7 +16,8 @@ import numpy as np
 
 from .._checks import check_positive_int
 from ._common import check_depth
-from .layers import PixelShuffle, PixelUnshuffle
+from .ffdnet import noise_branch
+from .layers import PixelUnshuffle
 
 __all__ = [
     "OPPONENT",
@@ -149,12 +150,7 @@ def _shared_core(depth: int, width: int) -> keras.Model:
             PixelUnshuffle(2, name="unshuffle_guide")(guide),
         ]
     )
-    for index in range(1, depth):
-        x = keras.layers.Conv2D(width, 3, padding="same", activation="relu", name=f"conv{index}")(
-            x
-        )
-    x = keras.layers.Conv2D(4, 3, padding="same", name=f"conv{depth}")(x)
-    noise = PixelShuffle(2, name="noise")(x)
+    noise = noise_branch(x, depth=depth, width=width, channels=1)
     return keras.Model([channel, sigma_map, guide], noise, name="shared_ffdnet")
 
 
