@@ -1,9 +1,10 @@
 """Write measured PSNR/SSIM into the weights manifest, or check that a new run reproduces them.
 
 The manifest (``src/deepdenoise/weights/manifest.json``) records, per shipped
-model, its PSNR and SSIM on Set12 and BSD68 at sigma 15, 25 and 50 (0-255
-scale) under the DnCNN protocol of :mod:`deepdenoise.bench`, as
-``results["bsd68_sigma25_psnr"]`` and so on.
+model, its PSNR and SSIM on Set12 and BSD68 (gray models) or CBSD68 and
+McMaster (colour models) at sigma 15, 25 and 50 (0-255 scale) under the
+DnCNN protocol of :mod:`deepdenoise.bench`, as ``results["bsd68_sigma25_psnr"]``
+and so on.
 
 * ``--from-csv FILE`` copies the rows of a ``deepdenoise bench`` CSV whose
   method is a shipped model into that model's ``results``.
@@ -28,7 +29,7 @@ from deepdenoise.bench import read_csv, run_benchmark
 from deepdenoise.weights import list_pretrained, read_manifest, write_manifest
 
 MANIFEST = Path(__file__).resolve().parents[1] / "src/deepdenoise/weights/manifest.json"
-DATASETS = ("set12", "bsd68")
+DATASETS = {1: ("set12", "bsd68"), 3: ("cbsd68", "mcmaster")}  # by the model's channels
 SIGMAS = (15.0, 25.0, 50.0)
 
 
@@ -54,10 +55,20 @@ def write_from_csv(csv_path: Path) -> list[str]:
     return written
 
 
+def model_channels(manifest: dict, name: str) -> int:
+    """Channels of a shipped model (1 or 3), as its manifest entry records them."""
+    entry = manifest["models"][name]
+    return int(entry.get("info", {}).get("channels", 1))
+
+
 def check(models: list[str], tolerance: float) -> int:
     """Rerun the benchmark and compare with the manifest; return the number of mismatches."""
     manifest = read_manifest(MANIFEST)
-    rows = run_benchmark(models, DATASETS, SIGMAS, progress=True)
+    rows = []
+    for channels, datasets in DATASETS.items():
+        ours = [name for name in models if model_channels(manifest, name) == channels]
+        if ours:
+            rows += run_benchmark(ours, datasets, SIGMAS, progress=True)
     mismatches = 0
     for row in rows:
         key = result_key(row["dataset"], row["sigma"], "psnr")

@@ -6,8 +6,8 @@ of that process's peak resident memory (``ru_maxrss`` from
 its end. In one run:
 
 1. **baseline**: import the package, load the model, make the 6000x4000
-   noisy gray image (float32, 96 MB), denoise one 256x256 tile; no full
-   denoising;
+   noisy image (float32; gray, 96 MB, or RGB for a colour model, 288 MB),
+   denoise one 256x256 tile; no full denoising;
 2. **tiled**: the same, then ``inference.denoise`` of the whole image with
    forced 256x256 tiles (``tile=256``, the default before ``"auto"``);
 3. **auto**: the same, then ``inference.denoise`` with its default
@@ -15,8 +15,8 @@ its end. In one run:
    else the fewest tiles that do;
 4. **cli**: ``deepdenoise denoise photo.jpg -o out.png --sigma 25`` run
    in-process (``deepdenoise.cli.main``) on a 6000x4000 RGB JPEG that this
-   script writes first: the command's default path (load, auto tiles per
-   channel, keep EXIF/ICC, save), for the same model;
+   script writes first: the command's default path (load, auto tiles, keep
+   EXIF/ICC, save), for the same model (a gray model per channel);
 5. **untiled** (only with ``--untiled``): the whole image in one call, for
    contrast; it may need many GB.
 
@@ -43,10 +43,13 @@ import json, resource, sys, time
 import numpy as np
 from deepdenoise import inference, weights
 mode, name, height, width = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+from deepdenoise.models import model_info
 model = weights.load_pretrained(name)
 rng = np.random.default_rng(0)
 clean = np.linspace(0, 1, height * width, dtype=np.float32).reshape(height, width)
-noisy = clean + rng.standard_normal((height, width), dtype=np.float32) * (25 / 255)
+if model_info(model)["channels"] == 3:  # a colour model: the same ramp in R, G and B
+    clean = np.repeat(clean[..., None], 3, axis=-1)
+noisy = clean + rng.standard_normal(clean.shape, dtype=np.float32) * (25 / 255)
 inference.denoise(model, noisy[:256, :256], sigma=25)
 start = time.perf_counter()
 if mode == "tiled":
@@ -61,7 +64,9 @@ seconds = time.perf_counter() - start
 assert out.shape == noisy.shape
 peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 tiles = inference.auto_tile(model, noisy.shape) if mode == "auto" else None
-print(json.dumps({"mode": mode, "peak_mb": peak_mb, "seconds": seconds, "tiles": tiles}))
+channels = model_info(model)["channels"]
+print(json.dumps({"mode": mode, "peak_mb": peak_mb, "seconds": seconds, "tiles": tiles,
+                  "channels": channels}))
 """
 
 CLI_CHILD = r"""
@@ -128,11 +133,12 @@ def main() -> None:
         raise SystemExit("a measurement failed; see the lines above")
     base = reports["baseline"]["peak_mb"]
     megapixels = args.height * args.width / 1e6
+    kind = "RGB" if reports["auto"].get("channels") == 3 else "gray"
     labels = {
-        "tiled": "gray, 256x256 tiles (tile=256)",
-        "auto": f"gray, tile='auto' (tiles {reports['auto'].get('tiles') or 'none: one pass'})",
-        "untiled": "gray, one pass (tile=None)",
-        "cli": "RGB JPEG, deepdenoise denoise (default path, per channel)",
+        "tiled": f"{kind}, 256x256 tiles (tile=256)",
+        "auto": f"{kind}, tile='auto' (tiles {reports['auto'].get('tiles') or 'none: one pass'})",
+        "untiled": f"{kind}, one pass (tile=None)",
+        "cli": "RGB JPEG, deepdenoise denoise (default path)",
     }
     print(
         f"{args.model} on {args.height}x{args.width} ({megapixels:.0f} MP); "

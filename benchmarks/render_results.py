@@ -6,8 +6,8 @@ One source per number:
   (one row per dataset, protocol, sigma and method);
 * parameters and multiply-adds: the shipped models themselves
   (:func:`deepdenoise.weights.load_pretrained`, :func:`deepdenoise.models.multiply_adds`);
-* CPU seconds per 512x512 image: ``src/deepdenoise/weights/speed.md``, written by
-  ``benchmarks/speed.py``;
+* CPU seconds per 512x512 image: ``src/deepdenoise/weights/speed.md`` and
+  ``speed_colour.md``, written by ``benchmarks/speed.py`` (``--colour`` for RGB);
 * quoted numbers: :mod:`deepdenoise.published`.
 
 Each table is written between two marker lines in ``README.md``
@@ -39,9 +39,13 @@ ROOT = Path(__file__).resolve().parents[1]
 WEIGHTS = ROOT / "src" / "deepdenoise" / "weights"
 BENCHMARK_CSV = WEIGHTS / "benchmark.csv"
 SPEED_MD = WEIGHTS / "speed.md"
+SPEED_COLOUR_MD = WEIGHTS / "speed_colour.md"
 README = ROOT / "README.md"
 BOOK_TABLES = ROOT / "book" / "tables"
 SIGMAS = (15.0, 25.0, 50.0)
+GRAY_SETS = ("bsd68", "set12")
+COLOUR_SETS = ("cbsd68", "mcmaster")
+SET_NAMES = {"bsd68": "BSD68", "set12": "Set12", "cbsd68": "CBSD68", "mcmaster": "McMaster"}
 MISSING = "–"
 
 LABELS = {
@@ -59,6 +63,11 @@ def label(method: str, shipped: Iterable[str]) -> str:
     """How a method is named in a table: shipped models in bold."""
     if method.endswith("/blind"):
         return f"{label(method.removesuffix('/blind'), shipped)}, σ estimated"
+    if method.endswith("/per-channel"):
+        return f"{label(method.removesuffix('/per-channel'), shipped)}, gray, channel by channel"
+    if method.endswith("/opponent"):
+        base = label(method.removesuffix("/opponent"), shipped)
+        return f"{base}, gray, on brightness and colour differences"
     if method in shipped:
         return f"**{method}** (shipped)"
     return LABELS.get(method, method)
@@ -86,28 +95,69 @@ def _table(header: Sequence[str], body: Iterable[Sequence[str]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _methods(rows: Sequence[Mapping[str, Any]], protocol: str) -> list[str]:
-    """Methods measured under ``protocol``, in the order they first appear."""
+def _methods(
+    rows: Sequence[Mapping[str, Any]], protocol: str, datasets: Iterable[str] = GRAY_SETS
+) -> list[str]:
+    """Methods measured under ``protocol`` on any of ``datasets``, in the order they appear."""
+    wanted = set(datasets)
     seen: dict[str, None] = {}
     for row in rows:
-        if _protocol(row) == protocol:
+        if _protocol(row) == protocol and row["dataset"] in wanted:
             seen.setdefault(row["method"], None)
     return list(seen)
 
 
-def gray_float_table(rows: Sequence[Mapping[str, Any]], shipped: Sequence[str]) -> str:
-    """BSD68 and Set12 at sigma 15/25/50, DnCNN protocol, measured then quoted."""
-    psnr = psnr_lookup(rows)
-    columns = [(dataset, sigma) for dataset in ("bsd68", "set12") for sigma in SIGMAS]
-    header = ["method", *(f"{'BSD68' if d == 'bsd68' else 'Set12'} σ={s:g}" for d, s in columns)]
-    body = [
-        [label(method, shipped), *(_cell(psnr.get(("float", d, method, s))) for d, s in columns)]
-        for method in _methods(rows, "float")
-    ]
+def _quoted(datasets: Iterable[str]) -> dict[str, dict[tuple[str, float], float]]:
+    """Quoted PSNRs on ``datasets``: ``label -> {(dataset, sigma): PSNR}``."""
+    wanted = set(datasets)
     quoted: dict[str, dict[tuple[str, float], float]] = {}
     for result in published_results():
-        quoted.setdefault(result.label, {})[(result.dataset, result.sigma)] = result.psnr
-    body += [[name, *(_cell(values.get(c)) for c in columns)] for name, values in quoted.items()]
+        if result.dataset in wanted:
+            quoted.setdefault(result.label, {})[(result.dataset, result.sigma)] = result.psnr
+    return quoted
+
+
+def gray_float_table(rows: Sequence[Mapping[str, Any]], shipped: Sequence[str]) -> str:
+    """BSD68 and Set12 at sigma 15/25/50, DnCNN protocol, measured then quoted."""
+    return _float_table(rows, shipped, GRAY_SETS, {})
+
+
+def colour_float_table(rows: Sequence[Mapping[str, Any]], shipped: Sequence[str]) -> str:
+    """CBSD68 and McMaster at sigma 15/25/50, noise independent in R, G, B; measured, quoted."""
+    return _float_table(rows, shipped, COLOUR_SETS, {"bm3d": "CBM3D (`bm3d` package)"})
+
+
+def colour_clipped_table(rows: Sequence[Mapping[str, Any]], shipped: Sequence[str]) -> str:
+    """The colour sets with noisy inputs clipped and rounded to 8 bits, as photos on disk are."""
+    names = {"bm3d": "CBM3D (`bm3d` package)"}
+    return _float_table(rows, shipped, COLOUR_SETS, names, protocol="clipped8")
+
+
+def _float_table(
+    rows: Sequence[Mapping[str, Any]],
+    shipped: Sequence[str],
+    datasets: Sequence[str],
+    names: Mapping[str, str],
+    *,
+    protocol: str = "float",
+) -> str:
+    """Measured PSNR per dataset and sigma under ``protocol``; quoted rows for ``float``."""
+    psnr = psnr_lookup(rows)
+    columns = [(dataset, sigma) for dataset in datasets for sigma in SIGMAS]
+    suffix = "" if protocol == "float" else ", 8-bit"
+    header = ["method", *(f"{SET_NAMES[d]} σ={s:g}{suffix}" for d, s in columns)]
+    body = [
+        [
+            names.get(method) or label(method, shipped),
+            *(_cell(psnr.get((protocol, d, method, s))) for d, s in columns),
+        ]
+        for method in _methods(rows, protocol, datasets)
+    ]
+    if protocol == "float":  # the papers measured float noise only
+        quoted = _quoted(datasets)
+        body += [
+            [name, *(_cell(values.get(c)) for c in columns)] for name, values in quoted.items()
+        ]
     return _table(header, body)
 
 
@@ -125,11 +175,55 @@ def gray_clipped_table(rows: Sequence[Mapping[str, Any]], shipped: Sequence[str]
     return _table(header, body)
 
 
+def _gap(a: float | None, b: float | None) -> str:
+    """``a - b`` in dB, signed, two decimals; the missing mark if either is missing."""
+    return MISSING if a is None or b is None else f"{a - b:+.2f} dB"
+
+
+def gray_margins(rows: Sequence[Mapping[str, Any]]) -> str:
+    """The differences the README's prose discusses, computed from the same rows.
+
+    Each line names the two numbers it subtracts, so a reader can find both in
+    the tables above it.
+    """
+    psnr = psnr_lookup(rows)
+    quoted = {(r.method, r.dataset, r.sigma): r.psnr for r in published_results()}
+
+    def float25(method: str) -> float | None:
+        return psnr.get(("float", "bsd68", method, 25.0))
+
+    def clipped25(method: str) -> float | None:
+        return psnr.get(("clipped8", "bsd68", method, 25.0))
+
+    def by_sigma(method: str, reference: str) -> str:
+        gaps = [
+            _gap(
+                psnr.get(("float", "bsd68", method, s)), psnr.get(("float", "bsd68", reference, s))
+            )
+            for s in SIGMAS
+        ]
+        return " / ".join(gaps) + "."
+
+    lines = [
+        "- BSD68, σ=25, float: ffdnet against BM3D measured here "
+        f"{_gap(float25('ffdnet'), float25('bm3d'))}; against DnCNN-S quoted "
+        f"{_gap(float25('ffdnet'), quoted.get(('DnCNN-S', 'bsd68', 25.0)))}; dncnn25 against "
+        f"DnCNN-S quoted {_gap(float25('dncnn25'), quoted.get(('DnCNN-S', 'bsd68', 25.0)))}.",
+        "- BSD68, σ=25, 8-bit files: ffdnet15 against BM3D on the same files "
+        f"{_gap(clipped25('ffdnet15'), clipped25('bm3d'))}.",
+        "- BSD68, float, ffdnet15 against ffdnet at σ=15 / 25 / 50: "
+        + by_sigma("ffdnet15", "ffdnet"),
+        "- BSD68, float, ffdnet15 with σ estimated against σ given at σ=15 / 25 / 50: "
+        + by_sigma("ffdnet15/blind", "ffdnet15"),
+    ]
+    return "\n".join(lines) + "\n"
+
+
 def speed_seconds(text: str) -> dict[str, float]:
     """Median seconds per image of each method, read from ``benchmarks/speed.py``'s table."""
     seconds = {}
     for line in text.splitlines():
-        match = re.match(r"\|\s*([\w.-]+)\s*\|\s*([0-9.]+)\s*\|", line)
+        match = re.match(r"\|\s*([\w./-]+)\s*\|\s*([0-9.]+)\s*\|", line)
         if match:
             seconds[match.group(1)] = float(match.group(2))
     return seconds
@@ -168,28 +262,80 @@ def ablation_table(
     return _table(header, body)
 
 
-def shipped_gray_models() -> dict[str, dict[str, Any]]:
-    """Parameters and GMAC per 256x256 image of every shipped gray model."""
+def colour_cost_table(models: Mapping[str, Mapping[str, Any]], speed_table: str) -> str:
+    """Cost of denoising RGB images: each method timed by ``benchmarks/speed.py --colour``.
+
+    ``models`` maps every shipped model's name to ``{"channels", "params", "gmac"}``;
+    a gray model run on each channel (``NAME/per-channel``) costs three times its GMAC.
+    Seconds and speed-ups are copied from ``speed_table``, the script's Markdown.
+    """
+    header = [
+        "method",
+        "parameters",
+        "GMAC per 256² RGB",
+        "CPU s per 512² RGB",
+        "speed-up over CBM3D",
+    ]
+    body = []
+    for method, (seconds, ratio) in speed_rows(speed_table).items():
+        base = method.removesuffix("/per-channel")
+        cost = models.get(base)
+        times = 3 if method != base else 1
+        shown = f"**{method}**" if method in models else label(method, models)
+        if method == "bm3d":
+            shown = "CBM3D (`bm3d` package)"
+        body.append(
+            [
+                shown,
+                MISSING if cost is None else f"{cost['params']:,}",
+                MISSING if cost is None else f"{cost['gmac'] * times:.1f}",
+                f"{seconds:.3f}",
+                ratio,
+            ]
+        )
+    return _table(header, body)
+
+
+def speed_rows(text: str) -> dict[str, tuple[float, str]]:
+    """Each method of a ``benchmarks/speed.py`` table: median seconds and the speed-up cell."""
+    rows = {}
+    for line in text.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) == 5 and re.fullmatch(r"[0-9.]+", cells[1]):
+            rows[cells[0]] = (float(cells[1]), cells[4])
+    return rows
+
+
+def shipped_models() -> dict[str, dict[str, Any]]:
+    """Channels, parameters and GMAC per 256x256 image of every shipped model."""
     from deepdenoise.models import model_info, multiply_adds
     from deepdenoise.weights import list_pretrained, load_pretrained
 
     costs = {}
     for name in list_pretrained():
         model = load_pretrained(name)
-        if model_info(model)["channels"] == 1:
-            costs[name] = {"params": model.count_params(), "gmac": multiply_adds(model) / 1e9}
+        costs[name] = {
+            "channels": model_info(model)["channels"],
+            "params": model.count_params(),
+            "gmac": multiply_adds(model) / 1e9,
+        }
     return costs
 
 
 def render_all() -> dict[str, str]:
     """Every generated table, by name."""
     rows = read_csv(BENCHMARK_CSV)
-    models = shipped_gray_models()
+    models = shipped_models()
+    gray = {name: cost for name, cost in models.items() if cost["channels"] == 1}
     seconds = speed_seconds(SPEED_MD.read_text(encoding="utf-8"))
     return {
         "gray-float": gray_float_table(rows, list(models)),
         "gray-clipped": gray_clipped_table(rows, list(models)),
-        "ablation": ablation_table(rows, models, seconds),
+        "ablation": ablation_table(rows, gray, seconds),
+        "gray-margins": gray_margins(rows),
+        "colour-float": colour_float_table(rows, list(models)),
+        "colour-clipped": colour_clipped_table(rows, list(models)),
+        "colour-cost": colour_cost_table(models, SPEED_COLOUR_MD.read_text(encoding="utf-8")),
     }
 
 

@@ -72,3 +72,83 @@ def test_speed_is_read_from_the_speed_table(render):
         "| method | s/image (median) |\n|---|---|\n| ffdnet | 0.105 | x |\n| bm3d | 4.175 | y |\n"
     )
     assert render.speed_seconds(text) == {"ffdnet": 0.105, "bm3d": 4.175}
+
+
+def test_colour_rows_go_to_the_colour_table_only(render):
+    rows = [
+        {"dataset": "cbsd68", "sigma": 25.0, "method": "bm3d", "psnr": 30.66, "protocol": "float"},
+        {"dataset": "mcmaster", "sigma": 15.0, "method": "c", "psnr": 33.0, "protocol": "float"},
+        {"dataset": "cbsd68", "sigma": 25.0, "method": "g/per-channel", "psnr": 29.1},
+        {"dataset": "bsd68", "sigma": 25.0, "method": "g", "psnr": 28.9, "protocol": "float"},
+    ]
+    colour = render.colour_float_table(rows, shipped=["c", "g"])
+    assert "| CBM3D (`bm3d` package) | – | 30.66 | – | – | – | – |" in colour
+    assert "| **c** (shipped) | – | – | – | 33.00 | – | – |" in colour
+    assert "| **g** (shipped), gray, channel by channel | – | 29.10 | – |" in colour
+    assert "| CBM3D (quoted, Zhang et al. 2018) | 33.52 | 30.71 | 27.38 | – | – | – |" in colour
+    assert "| **g** (shipped) |" not in colour  # measured on gray sets only
+    gray = render.gray_float_table(rows, shipped=["c", "g"])
+    assert "CBM3D" not in gray and "colour" not in gray and "**c**" not in gray
+
+
+def test_margins_subtract_the_rows_they_name(render):
+    rows = [
+        {
+            "dataset": "bsd68",
+            "sigma": 25.0,
+            "method": "ffdnet",
+            "psnr": 28.864,
+            "protocol": "float",
+        },
+        {"dataset": "bsd68", "sigma": 25.0, "method": "bm3d", "psnr": 28.626, "protocol": "float"},
+        {
+            "dataset": "bsd68",
+            "sigma": 25.0,
+            "method": "ffdnet15",
+            "psnr": 28.80,
+            "protocol": "clipped8",
+        },
+        {
+            "dataset": "bsd68",
+            "sigma": 25.0,
+            "method": "bm3d",
+            "psnr": 28.37,
+            "protocol": "clipped8",
+        },
+    ]
+    text = render.gray_margins(rows)
+    assert "ffdnet against BM3D measured here +0.24 dB" in text  # unrounded, not 28.86 - 28.63
+    assert "against DnCNN-S quoted -0.37 dB" in text  # 28.864 - 29.23
+    assert "ffdnet15 against BM3D on the same files +0.43 dB" in text
+    assert "σ=15 / 25 / 50: – / – / –." in text  # rows absent: no number is made up
+
+
+def test_colour_clipped_table_has_only_clipped_rows_and_no_quotes(render):
+    rows = [
+        {
+            "dataset": "cbsd68",
+            "sigma": 25.0,
+            "method": "bm3d",
+            "psnr": 30.1,
+            "protocol": "clipped8",
+        },
+        {"dataset": "cbsd68", "sigma": 25.0, "method": "bm3d", "psnr": 30.8, "protocol": "float"},
+    ]
+    clipped = render.colour_clipped_table(rows, shipped=[])
+    assert "| CBM3D (`bm3d` package) | – | 30.10 | – | – | – | – |" in clipped
+    assert "30.80" not in clipped and "quoted" not in clipped
+    assert "CBSD68 σ=25, 8-bit" in clipped
+
+
+def test_colour_cost_copies_seconds_and_speed_ups_from_the_speed_table(render):
+    text = (
+        "Speed on ...\n\n| method | s/image (median) | min-max | MP/s | speed-up over BM3D |\n"
+        "|---|---|---|---|---|\n| c | 0.344 | 0.3-0.4 | 0.763 | 32.3x |\n"
+        "| g/per-channel | 0.321 | 0.3-0.4 | 0.818 | 34.6x |\n"
+        "| bm3d | 11.094 | 11-12 | 0.024 | 1.0x |\n"
+    )
+    models = {"c": {"params": 10, "gmac": 18.56}, "g": {"params": 5, "gmac": 6.15}}
+    table = render.colour_cost_table(models, text)
+    assert "| **c** | 10 | 18.6 | 0.344 | 32.3x |" in table
+    assert "| **g** (shipped), gray, channel by channel | 5 | 18.5 | 0.321 | 34.6x |" in table
+    assert "| CBM3D (`bm3d` package) | – | – | 11.094 | 1.0x |" in table

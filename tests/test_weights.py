@@ -24,7 +24,7 @@ from deepdenoise.weights import (
 
 # The models the package ships: every check over the manifest must cover at least these,
 # so that an empty (or emptied) manifest fails instead of passing without checking anything.
-SHIPPED = {"ffdnet", "ffdnet15", "dncnn25"}
+SHIPPED = {"ffdnet", "ffdnet15", "dncnn25", "ffdnet_color"}
 
 ENTRY_KEYS = {
     "file",

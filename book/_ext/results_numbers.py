@@ -10,17 +10,20 @@ Keys, and the file each one reads:
 
 ``DATASET/PROTOCOL/METHOD/SIGMA``
     mean PSNR in dB, two decimals, from ``src/deepdenoise/weights/benchmark.csv``
-    (:func:`deepdenoise.bench.read_csv`), e.g. ``bsd68/float/ffdnet/25``.
-``speed/METHOD``
-    median CPU seconds per 512x512 image, from ``src/deepdenoise/weights/speed.md``
-    (written by ``benchmarks/speed.py``).
+    (:func:`deepdenoise.bench.read_csv`), e.g. ``bsd68/float/ffdnet/25``; METHOD may
+    hold a slash (``cbsd68/float/ffdnet/per-channel/25``).
+``speed/METHOD``, ``speed-colour/METHOD``
+    median CPU seconds per 512x512 gray or RGB image, from
+    ``src/deepdenoise/weights/speed.md`` or ``speed_colour.md`` (written by
+    ``benchmarks/speed.py`` and ``benchmarks/speed.py --colour``).
 ``params/MODEL``, ``steps/MODEL``, ``train-minutes/MODEL``
     a shipped model's parameters, training steps and training wall time in minutes,
     from ``src/deepdenoise/weights/manifest.json``.
 ``gmac/MODEL``
-    a shipped gray model's multiply-adds per 256x256 image, in billions, from
-    ``book/tables/ablation.md`` (``benchmarks/render_results.py`` computes it from the
-    model; ``tests/test_results_tables.py`` fails when the table is out of date).
+    a shipped model's multiply-adds per 256x256 image, in billions, from
+    ``book/tables/ablation.md`` (gray models) or ``book/tables/colour-cost.md`` (colour
+    models); ``benchmarks/render_results.py`` computes it from the model, and
+    ``tests/test_results_tables.py`` fails when a table is out of date.
 
 A key may end in ``:FORMAT``, a Python format specification that replaces the default
 one (``speed/ffdnet:.2f``). An unknown key is a build warning (an error under ``-W``).
@@ -40,9 +43,11 @@ ROOT = Path(__file__).resolve().parents[2]
 WEIGHTS = ROOT / "src" / "deepdenoise" / "weights"
 BENCHMARK_CSV = WEIGHTS / "benchmark.csv"
 SPEED_MD = WEIGHTS / "speed.md"
+SPEED_COLOUR_MD = WEIGHTS / "speed_colour.md"
 MANIFEST = WEIGHTS / "manifest.json"
 ABLATION_MD = ROOT / "book" / "tables" / "ablation.md"
-SOURCES = (BENCHMARK_CSV, SPEED_MD, MANIFEST, ABLATION_MD)
+COLOUR_COST_MD = ROOT / "book" / "tables" / "colour-cost.md"
+SOURCES = (BENCHMARK_CSV, SPEED_MD, SPEED_COLOUR_MD, MANIFEST, ABLATION_MD, COLOUR_COST_MD)
 
 
 def _psnr(dataset: str, protocol: str, method: str, sigma: str) -> float:
@@ -62,12 +67,12 @@ def _psnr(dataset: str, protocol: str, method: str, sigma: str) -> float:
     raise KeyError(f"no row {dataset}/{protocol}/{method}/sigma {sigma} in {BENCHMARK_CSV.name}")
 
 
-def _speed(method: str) -> float:
-    for line in SPEED_MD.read_text(encoding="utf-8").splitlines():
-        match = re.match(r"\|\s*([\w.-]+)\s*\|\s*([0-9.]+)\s*\|", line)
+def _speed(method: str, table: Path = SPEED_MD) -> float:
+    for line in table.read_text(encoding="utf-8").splitlines():
+        match = re.match(r"\|\s*([\w./-]+)\s*\|\s*([0-9.]+)\s*\|", line)
         if match and match.group(1) == method:
             return float(match.group(2))
-    raise KeyError(f"no method {method!r} in {SPEED_MD.name}")
+    raise KeyError(f"no method {method!r} in {table.name}")
 
 
 def _manifest_entry(model: str) -> dict[str, Any]:
@@ -78,16 +83,19 @@ def _manifest_entry(model: str) -> dict[str, Any]:
 
 
 def _gmac(model: str) -> float:
-    lines = [line for line in ABLATION_MD.read_text(encoding="utf-8").splitlines() if line]
-    header = [cell.strip() for cell in lines[0].strip("|").split("|")]
-    column = next((i for i, name in enumerate(header) if name.startswith("GMAC")), None)
-    if column is None:
-        raise ValueError(f"{ABLATION_MD.name} has no GMAC column")
-    for line in lines[2:]:
-        cells = [cell.strip() for cell in line.strip("|").split("|")]
-        if cells[0].strip("*") == model:
-            return float(cells[column])
-    raise KeyError(f"no model {model!r} in {ABLATION_MD.name}")
+    for table in (ABLATION_MD, COLOUR_COST_MD):
+        if not table.is_file():
+            continue
+        lines = [line for line in table.read_text(encoding="utf-8").splitlines() if line]
+        header = [cell.strip() for cell in lines[0].strip("|").split("|")]
+        column = next((i for i, name in enumerate(header) if name.startswith("GMAC")), None)
+        if column is None:
+            raise ValueError(f"{table.name} has no GMAC column")
+        for line in lines[2:]:
+            cells = [cell.strip() for cell in line.strip("|").split("|")]
+            if cells[0].strip("*") == model:
+                return float(cells[column])
+    raise KeyError(f"no model {model!r} in {ABLATION_MD.name} or {COLOUR_COST_MD.name}")
 
 
 def lookup(key: str) -> tuple[float, str]:
@@ -101,10 +109,13 @@ def lookup(key: str) -> tuple[float, str]:
     """
     parts = key.split("/")
     kind, rest = parts[0], parts[1:]
-    if len(parts) == 4:
-        return _psnr(*parts), ".2f"
-    if kind == "speed" and len(rest) == 1:
-        return _speed(rest[0]), ".3f"
+    if kind == "speed" and rest:
+        return _speed("/".join(rest)), ".3f"
+    if kind == "speed-colour" and rest:
+        return _speed("/".join(rest), SPEED_COLOUR_MD), ".3f"
+    if len(parts) >= 4:
+        dataset, protocol, *method, sigma = parts
+        return _psnr(dataset, protocol, "/".join(method), sigma), ".2f"
     if kind == "gmac" and len(rest) == 1:
         return _gmac(rest[0]), ".1f"
     if kind in ("params", "steps", "train-minutes") and len(rest) == 1:
@@ -116,7 +127,7 @@ def lookup(key: str) -> tuple[float, str]:
         return float(entry["wall_time_s"]) / 60, ".0f"
     raise ValueError(
         f"unknown key {key!r}: expected DATASET/PROTOCOL/METHOD/SIGMA, speed/METHOD, "
-        "gmac/MODEL, params/MODEL, steps/MODEL or train-minutes/MODEL"
+        "speed-colour/METHOD, gmac/MODEL, params/MODEL, steps/MODEL or train-minutes/MODEL"
     )
 
 

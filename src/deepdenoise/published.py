@@ -3,7 +3,9 @@
 Every number here is **quoted**: it was copied from a table of the cited
 paper, under the same protocol as :func:`deepdenoise.bench.run_benchmark`
 (additive white Gaussian noise of standard deviation ``sigma / 255`` on
-[0, 1] gray images, average PSNR over the test set). Nothing in this module
+[0, 1] images, average PSNR over the test set; for the colour sets CBSD68 and
+McMaster the noise is independent in R, G and B and the PSNR is taken over
+the three channels). Nothing in this module
 was run here. :func:`deepdenoise.bench.to_markdown` prints these rows next to
 the measured ones, labelled "quoted".
 
@@ -29,7 +31,7 @@ __all__ = [
     "published_results",
 ]
 
-DATASET_SIZES: dict[str, int] = {"set12": 12, "bsd68": 68}
+DATASET_SIZES: dict[str, int] = {"set12": 12, "bsd68": 68, "cbsd68": 68, "mcmaster": 18}
 """Number of images over which the quoted averages were taken."""
 
 CITATIONS: dict[str, str] = {
@@ -45,6 +47,11 @@ CITATIONS: dict[str, str] = {
         "K. Zhang, W. Zuo and L. Zhang, 'FFDNet: toward a fast and flexible solution for "
         "CNN-based image denoising', IEEE TIP 27(9), 2018"
     ),
+    "dabov2007cbm3d": (
+        "K. Dabov, A. Foi, V. Katkovnik and K. Egiazarian, 'Color image denoising via sparse 3D "
+        "collaborative filtering with grouping constraint in luminance-chrominance space', "
+        "IEEE ICIP 2007"
+    ),
     "zhang2021drunet": (
         "K. Zhang, Y. Li, W. Zuo, L. Zhang, L. Van Gool and R. Timofte, 'Plug-and-play image "
         "restoration with deep denoiser prior', IEEE TPAMI 44(10), 2022 (online 2021)"
@@ -55,6 +62,7 @@ CITATIONS: dict[str, str] = {
 _SHORT = {
     "zhang2017dncnn": "Zhang et al. 2017",
     "dabov2007bm3d": "Dabov et al. 2007",
+    "dabov2007cbm3d": "Dabov et al. 2007",
     "zhang2018ffdnet": "Zhang et al. 2018",
     "zhang2021drunet": "Zhang et al. 2022",
 }
@@ -69,7 +77,8 @@ class PublishedResult:
     method : str
         The method as named in the paper (``"DnCNN-S"``, ``"BM3D"``...).
     dataset : str
-        ``"set12"`` or ``"bsd68"`` (the names used by :mod:`deepdenoise.data`).
+        ``"set12"``, ``"bsd68"`` (gray), ``"cbsd68"`` or ``"mcmaster"`` (colour):
+        the names used by :mod:`deepdenoise.data`.
     sigma : float
         Noise standard deviation on the 0-255 scale.
     psnr : float
@@ -124,6 +133,15 @@ PUBLISHED: tuple[PublishedResult, ...] = (
     *_rows("FFDNet", "bsd68", (31.63, 29.19, 26.29), "zhang2018ffdnet"),
     # DRUNet (plug-and-play paper), BSD68 gray denoising table.
     *_rows("DRUNet", "bsd68", (31.91, 29.48, 26.59), "zhang2021drunet"),
+    # Colour (CBSD68, McMaster). CBM3D and colour DnCNN (CDnCNN-B) on CBSD68 as reported in the
+    # FFDNet paper's colour table, next to FFDNet's own colour model.
+    *_rows("CBM3D", "cbsd68", (33.52, 30.71, 27.38), "zhang2018ffdnet", "dabov2007cbm3d"),
+    *_rows("CDnCNN-B", "cbsd68", (33.89, 31.23, 27.92), "zhang2018ffdnet", "zhang2017dncnn"),
+    *_rows("FFDNet colour", "cbsd68", (33.87, 31.21, 27.96), "zhang2018ffdnet"),
+    *_rows("FFDNet colour", "mcmaster", (34.66, 32.35, 29.18), "zhang2018ffdnet"),
+    # DRUNet's colour model, plug-and-play paper's colour denoising table.
+    *_rows("DRUNet colour", "cbsd68", (34.30, 31.69, 28.51), "zhang2021drunet"),
+    *_rows("DRUNet colour", "mcmaster", (35.40, 33.14, 30.08), "zhang2021drunet"),
 )
 """Every quoted result; average PSNR (dB) at sigma 15, 25 and 50 (0-255 scale)."""
 
@@ -167,9 +185,11 @@ def published_psnr(method: str, dataset: str, sigma: float) -> float:
     Parameters
     ----------
     method : str
-        ``"DnCNN-S"``, ``"BM3D"``, ``"FFDNet"`` or ``"DRUNet"`` (case-insensitive).
+        A method as named in :data:`PUBLISHED`: ``"DnCNN-S"``, ``"BM3D"``,
+        ``"FFDNet"``, ``"DRUNet"``, ``"CBM3D"``, ``"FFDNet colour"``...
+        (case-insensitive).
     dataset : str
-        ``"set12"`` or ``"bsd68"``.
+        ``"set12"``, ``"bsd68"``, ``"cbsd68"`` or ``"mcmaster"``.
     sigma : float
         15, 25 or 50 (0-255 scale).
 
@@ -187,6 +207,8 @@ def published_psnr(method: str, dataset: str, sigma: float) -> float:
     --------
     >>> published_psnr("bm3d", "BSD68", 50)
     25.62
+    >>> published_psnr("FFDNet colour", "cbsd68", 25)
+    31.21
     """
     for row in published_results(dataset=dataset, sigma=sigma):
         if row.method.lower() == str(method).lower():
