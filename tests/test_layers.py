@@ -67,6 +67,22 @@ CASES: dict[str, LayerCase] = {
     "PixelShuffle": LayerCase(
         init={"block_size": 2}, input_shape=(2, 3, 2, 12), bad_init=_bad_block_sizes()
     ),
+    "ChannelSlice": LayerCase(
+        init={"index": 1},
+        input_shape=(2, 4, 5, 3),
+        bad_init=tuple(
+            ({"index": value}, (ValueError, TypeError), "index") for value in (-1, 1.5, "1", None)
+        ),
+    ),
+    "ColourTransform": LayerCase(
+        init={"matrix": [[0.5, 0.5, 0.0], [0.0, 1.0, -1.0]], "offset": [0.0, 0.5]},
+        input_shape=(2, 4, 5, 3),
+        bad_init=(
+            ({"offset": [0.0]}, ValueError, "one value per output channel"),
+            ({"matrix": [1.0, 2.0]}, ValueError, "2-D table of numbers"),
+            ({"matrix": [["a", "b"], ["c", "d"]]}, ValueError, "must hold numbers"),
+        ),
+    ),
 }
 
 

@@ -71,7 +71,8 @@ def test_shipped_configs_exist() -> None:
 def test_colour_recipe_trains_a_colour_model_on_cbsd432() -> None:
     recipe = load_recipe("ffdnet_color")
     assert recipe.data.source == "cbsd432" and recipe.model_kwargs["channels"] == 3
-    assert recipe.data.sigma == (0.0, 75.0) and recipe.data.clipped_fraction == 0.5
+    assert recipe.data.sigma == (0.0, 75.0) and recipe.data.clipped_fraction == 0.3
+    assert recipe.model == "opponent_ffdnet"  # started from the gray ffdnet
     assert recipe.data.val_images == 8 and recipe.output.name == "ffdnet_color"
     assert model_info(get_model(recipe.model, **recipe.model_kwargs))["channels"] == 3
 

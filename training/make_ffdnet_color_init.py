@@ -15,6 +15,8 @@ import sys
 from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # _checked_save, also when imported
 from _checked_save import save_checked
 
 from deepdenoise.denoisers import denoiser_from_model, opponent

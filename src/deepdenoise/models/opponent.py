@@ -14,7 +14,7 @@ from typing import Any
 import keras
 import numpy as np
 
-from .._checks import check_positive_int
+from .._checks import check_non_negative_int, check_positive_int
 from ._common import check_depth
 from .ffdnet import noise_branch
 from .layers import PixelUnshuffle
@@ -82,8 +82,16 @@ class ColourTransform(keras.layers.Layer):
 
     def __init__(self, matrix: Any, offset: Any, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.matrix = [[float(v) for v in row] for row in matrix]
-        self.offset = [float(v) for v in offset]
+        array = np.asarray(matrix, dtype=object)
+        if array.ndim != 2 or 0 in array.shape:
+            raise ValueError(f"matrix must be a non-empty 2-D table of numbers, got {matrix!r}")
+        try:
+            self.matrix = [[float(v) for v in row] for row in matrix]
+            self.offset = [float(v) for v in offset]
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"matrix and offset must hold numbers, got {matrix!r} and {offset!r}"
+            ) from None
         if len(self.offset) != len(self.matrix):
             raise ValueError(
                 f"offset must have one value per output channel ({len(self.matrix)}), "
@@ -124,7 +132,7 @@ class ChannelSlice(keras.layers.Layer):
 
     def __init__(self, index: int, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.index = int(index)
+        self.index = check_non_negative_int(index, "index")
 
     def call(self, inputs: Any) -> Any:
         return inputs[..., self.index : self.index + 1]
