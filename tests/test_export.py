@@ -179,6 +179,68 @@ def test_a_model_object_exports_and_replaces_the_old_files(tmp_path, crops):
     assert np.abs(run_onnx(path, batch, None) - run_keras(model, batch, None)).max() <= TOLERANCE
 
 
+def doubled_output(proto: object) -> object:
+    """``proto`` with its output multiplied by 2: a wrong conversion of the same shape."""
+    import onnx
+
+    graph = proto.graph
+    old = graph.output[0].name
+    graph.initializer.append(onnx.numpy_helper.from_array(np.float32(2.0), "two"))
+    graph.node.append(onnx.helper.make_node("Mul", [old, "two"], ["doubled"]))
+    graph.output[0].name = "doubled"
+    return proto
+
+
+def test_a_conversion_that_disagrees_with_keras_is_redone(tmp_path, monkeypatch, crops):
+    from deepdenoise import export
+
+    real = export._converted
+    calls = []
+
+    def wrong_first(*args):
+        calls.append(args)
+        proto = real(*args)
+        return doubled_output(proto) if len(calls) == 1 else proto
+
+    monkeypatch.setattr(export, "_converted", wrong_first)
+    model = get_model("dncnn", depth=3, width=8)
+    path = export_onnx(model, tmp_path, name="tiny")
+    assert len(calls) == 2
+    batch = noisy_batch(crops, 1, (32, 48))
+    assert np.abs(run_onnx(path, batch, None) - run_keras(model, batch, None)).max() <= TOLERANCE
+
+
+def test_a_conversion_that_is_always_wrong_fails_and_writes_nothing(tmp_path, monkeypatch):
+    from deepdenoise import export
+
+    real = export._converted
+    monkeypatch.setattr(export, "_converted", lambda *args: doubled_output(real(*args)))
+    with pytest.raises(RuntimeError, match=r"'tiny' wrongly 4 times.*largest difference"):
+        export_onnx(get_model("dncnn", depth=3, width=8), tmp_path, name="tiny")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_probe_catches_a_stray_axis():
+    """The check that catches tf2onnx's dropped Squeeze: output (1, N, H, W, C)."""
+    import onnx
+
+    from deepdenoise import export
+
+    model = get_model("dncnn", depth=2, width=4)
+    info = model_info(model)
+    proto = export._converted(model, info, None)
+    good = export._finish_graph(proto, info, {"name": "tiny"})
+    assert export._disagreement(model, good, info) is None
+    graph = proto.graph  # _finish_graph named its output "denoised"; move that name last
+    for node in graph.node:
+        node.output[:] = ["inner" if name == OUTPUT_NAME else name for name in node.output]
+    graph.initializer.append(onnx.numpy_helper.from_array(np.array([0], np.int64), "axis0"))
+    graph.node.append(onnx.helper.make_node("Unsqueeze", ["inner", "axis0"], [OUTPUT_NAME]))
+    del graph.output[0].type.tensor_type.shape.dim[:]
+    stray = proto.SerializeToString()
+    assert "output shape (1, 2," in export._disagreement(model, stray, info)
+
+
 def test_bad_inputs_raise_and_write_nothing(tmp_path):
     with pytest.raises(ValueError, match="'no-such-model'"):
         export_onnx("no-such-model", tmp_path)

@@ -19,9 +19,11 @@
     for, the sha256 of ``NAME.onnx`` and the package version.
 
 Both files are written atomically: an existing one is replaced only once the
-new one is complete. Exporting needs the optional packages ``onnx`` and
-``tf2onnx`` (``pip install "deepdenoise[onnx]"``) and the TensorFlow backend
-(Keras converts a traced TensorFlow function); running the file needs only
+new one is complete. Every conversion is run with ``onnxruntime`` on a random
+probe and compared with Keras before anything is written. Exporting needs the
+optional packages ``onnx``, ``tf2onnx`` and ``onnxruntime``
+(``pip install "deepdenoise[onnx]"``) and the TensorFlow backend (Keras
+converts a traced TensorFlow function); running the file needs only
 ``onnxruntime``.
 
 Examples
@@ -75,6 +77,12 @@ INPUT_NAMES = ("noisy", "sigma_map")
 
 OUTPUT_NAME = "denoised"
 """Name of the graph's one output."""
+
+_ONNX_TOLERANCE = 1e-4
+"""Largest difference allowed between onnxruntime and Keras on the export's probe."""
+
+_CONVERSION_ATTEMPTS = 4
+"""How many wrong conversions :func:`export_onnx` tries before it gives up."""
 
 NOISE_MAP_CONVENTION = "sigma/255, sigma on the 0-255 scale, constant over the image"
 """What ``sigma_map`` holds, as the sidecar says it."""
@@ -263,6 +271,65 @@ def _converted(model: Any, info: Mapping[str, Any], opset: int | None) -> Any:
         return onnx.load(str(raw))
 
 
+def _disagreement(model: Any, data: bytes, info: Mapping[str, Any]) -> str | None:
+    """What onnxruntime on ``data`` gets wrong against Keras on a random probe, or None.
+
+    The probe has a batch of 2 and a height unlike its width, so a graph whose batch,
+    height or width is not truly dynamic, or whose output has a stray axis, is caught.
+    """
+    import numpy as np
+    import onnxruntime
+
+    multiple = int(info["size_multiple"])
+    shape = (2, 4 * multiple, 6 * multiple)
+    rng = np.random.default_rng(0)
+    image = rng.random((*shape, int(info["channels"])), dtype=np.float32)
+    feeds = {INPUT_NAMES[0]: image}
+    if info["needs_noise_map"]:
+        feeds[INPUT_NAMES[1]] = np.full((*shape, 1), 25 / 255, np.float32)
+    expected = np.asarray(model(list(feeds.values()) if len(feeds) > 1 else image, training=False))
+    session = onnxruntime.InferenceSession(data, providers=["CPUExecutionProvider"])
+    (got,) = session.run([OUTPUT_NAME], feeds)
+    if got.shape != expected.shape:
+        return f"output shape {got.shape} where Keras gives {expected.shape}"
+    difference = float(np.abs(got - expected).max())
+    if not difference <= _ONNX_TOLERANCE:
+        return f"largest difference from Keras {difference:.3g} (allowed {_ONNX_TOLERANCE})"
+    return None
+
+
+def _checked_conversion(
+    model: Any, info: Mapping[str, Any], opset: int | None, metadata: Mapping[str, str]
+) -> tuple[bytes, int]:
+    """The finished ONNX bytes and their opset, checked against Keras with onnxruntime.
+
+    tf2onnx 1.17's graph optimiser is not deterministic: for a one-channel model it
+    sometimes drops the final Squeeze, so the output gets a fifth axis. Each conversion
+    is therefore run on a probe and compared with Keras; a wrong one is converted
+    again, and after :data:`_CONVERSION_ATTEMPTS` wrong ones the export fails.
+    """
+    problems = []
+    for _ in range(_CONVERSION_ATTEMPTS):
+        proto = _converted(model, info, opset)
+        opset_used = max(
+            (item.version for item in proto.opset_import if item.domain in ("", "ai.onnx")),
+            default=0,
+        )
+        try:
+            data = _finish_graph(proto, info, metadata)
+        except ValueError as error:
+            problems.append(str(error))
+            continue
+        problem = _disagreement(model, data, info)
+        if problem is None:
+            return data, opset_used
+        problems.append(problem)
+    raise RuntimeError(
+        f"tf2onnx converted model {metadata['name']!r} wrongly {_CONVERSION_ATTEMPTS} times: "
+        + "; ".join(problems)
+    )
+
+
 def onnx_metadata(path: str | os.PathLike[str]) -> dict[str, str]:
     """The key-value metadata :func:`export_onnx` stores inside an ONNX file.
 
@@ -334,9 +401,10 @@ def export_onnx(
     NotADirectoryError
         If ``directory`` exists and is not a folder.
     ImportError
-        If ``onnx`` or ``tf2onnx`` is not installed.
+        If ``onnx``, ``tf2onnx`` or ``onnxruntime`` is not installed.
     RuntimeError
-        If the Keras backend is not TensorFlow.
+        If the Keras backend is not TensorFlow, or every conversion gave a
+        graph whose output on a probe differs from Keras's.
 
     Notes
     -----
@@ -363,11 +431,15 @@ def export_onnx(
     folder = _check_directory(directory)
     if name is not None:
         _check_name(name)
-    missing = [package for package in ("onnx", "tf2onnx") if not importlib.util.find_spec(package)]
+    missing = [
+        package
+        for package in ("onnx", "tf2onnx", "onnxruntime")
+        if not importlib.util.find_spec(package)
+    ]
     if missing:
         raise ImportError(
-            f"ONNX export needs the packages onnx and tf2onnx ({', '.join(missing)} missing): "
-            'pip install "deepdenoise[onnx]"'
+            "ONNX export needs the packages onnx, tf2onnx and onnxruntime "
+            f'({", ".join(missing)} missing): pip install "deepdenoise[onnx]"'
         )
     from deepdenoise import __version__
     from deepdenoise.inference import estimate_receptive_field
@@ -383,20 +455,13 @@ def export_onnx(
         )
     description = _description(entry, model, info)
     weights_sha256 = entry.get("sha256") if entry else None
-    proto = _converted(model, info, opset)
-    opset_used = max(
-        (item.version for item in proto.opset_import if item.domain in ("", "ai.onnx")), default=0
-    )
-    data = _finish_graph(
-        proto,
-        info,
-        {
-            "name": stem,
-            "deepdenoise_version": __version__,
-            "weights_sha256": weights_sha256 or "",
-            "description": description,
-        },
-    )
+    metadata = {
+        "name": stem,
+        "deepdenoise_version": __version__,
+        "weights_sha256": weights_sha256 or "",
+        "description": description,
+    }
+    data, opset_used = _checked_conversion(model, info, opset, metadata)
     sidecar = {
         "name": stem,
         "format_version": FORMAT_VERSION,

@@ -38,7 +38,7 @@ shape of 'noisy'. Height and width must be multiples of the sidecar's
 size_multiple (pad first). The sidecar also gives the receptive field, the
 training noise range and the file's sha256. Existing files are replaced,
 each only once its new version is complete. Needs the optional packages
-onnx and tf2onnx: pip install "deepdenoise[onnx]".
+onnx, tf2onnx and onnxruntime: pip install "deepdenoise[onnx]".
 """
 
 
