@@ -210,6 +210,64 @@ def test_estimate_sigma_orders_noise_levels_and_clean_is_near_zero() -> None:
     assert estimate_sigma(image) < 1.0
 
 
+def library_estimate(image: np.ndarray) -> float:
+    """scikit-image's plain wavelet estimator, on the 0-255 scale."""
+    from skimage.restoration import estimate_sigma as skimage_estimate_sigma
+
+    return float(skimage_estimate_sigma(image)) * 255
+
+
+def on_disk(noisy: np.ndarray) -> np.ndarray:
+    """A noisy image as a PNG holds it: clipped to [0, 1] and rounded to 8 bits."""
+    return (np.round(np.clip(noisy, 0, 1) * 255) / 255).astype(np.float32)
+
+
+@pytest.mark.parametrize("sigma", [5, 15, 25, 50])
+def test_estimate_sigma_agrees_with_the_library_on_a_smooth_image(sigma: float) -> None:
+    """Where nothing is clipped and nothing is textured, the selection changes little."""
+    noisy = add_gaussian_noise(smooth_image(), sigma, seed=2)
+    assert estimate_sigma(noisy) == pytest.approx(library_estimate(noisy), rel=0.03)
+
+
+@pytest.mark.parametrize("name", ["astronaut", "camera", "coffee", "rocket"])
+def test_estimate_sigma_on_clipped_8bit_photos_is_not_low(name: str) -> None:
+    """Clipping squeezes the noise in dark and bright parts; the plain estimate reads low."""
+    from deepdenoise.data.samples import sample_images
+
+    clean = sample_images(names=[name], as_gray=True)[name]
+    noisy = on_disk(add_gaussian_noise(clean, 50, seed=0))
+    assert library_estimate(noisy) < 0.92 * 50  # the error being corrected
+    assert estimate_sigma(noisy) == pytest.approx(50, rel=0.04)
+
+
+@pytest.mark.parametrize("name", ["coffee", "coins", "page"])
+def test_estimate_sigma_on_textured_photos_reads_less_high(name: str) -> None:
+    """At low noise, edges read as noise; the flatter half of the image reads less high."""
+    from deepdenoise.data.samples import sample_images
+
+    clean = sample_images(names=[name], as_gray=True)[name]
+    noisy = add_gaussian_noise(clean, 15, seed=0)
+    assert library_estimate(noisy) > 15.4
+    assert abs(estimate_sigma(noisy) - 15) < 0.6 * abs(library_estimate(noisy) - 15)
+
+
+def test_estimate_sigma_float_noise_below_zero_is_not_taken_for_clipping() -> None:
+    """Unclipped float noise has no pixel exactly on 0, so no coefficient is left out for it."""
+    clean = np.tile(np.linspace(0, 1, 256, dtype=np.float32), (128, 1))
+    noisy = add_gaussian_noise(clean, 50, seed=0)
+    assert noisy.min() < 0 and not np.any(noisy == 0)
+    shifted = noisy.copy()
+    shifted[noisy < 0.02] = 0.0  # the same image with its darkest pixels put on the bound
+    assert estimate_sigma(noisy) != estimate_sigma(shifted)
+    assert estimate_sigma(noisy) == pytest.approx(50, rel=0.04)
+
+
+def test_estimate_sigma_without_detail_is_nan_or_tiny() -> None:
+    """All-zero wavelet detail has no median; a constant's float32 round-off reads as ~0."""
+    assert np.isnan(estimate_sigma(np.zeros((32, 32), np.float32)))
+    assert estimate_sigma(np.full((32, 32), 0.5, np.float32)) < 0.01
+
+
 # --- bad input ---------------------------------------------------------------------
 
 BAD_SIGMAS = [

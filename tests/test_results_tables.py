@@ -115,12 +115,21 @@ def test_margins_subtract_the_rows_they_name(render):
             "psnr": 28.37,
             "protocol": "clipped8",
         },
+        {
+            "dataset": "bsd68",
+            "sigma": 25.0,
+            "method": "ffdnet15/blind",
+            "psnr": 28.60,
+            "protocol": "clipped8",
+        },
     ]
     text = render.gray_margins(rows)
     assert "ffdnet against BM3D measured here +0.24 dB" in text  # unrounded, not 28.86 - 28.63
     assert "against DnCNN-S quoted -0.37 dB" in text  # 28.864 - 29.23
     assert "ffdnet15 against BM3D on the same files +0.43 dB" in text
     assert "σ=15 / 25 / 50: – / – / –." in text  # rows absent: no number is made up
+    assert "8-bit files, ffdnet15 with σ estimated against σ given at σ=15 / 25 / 50: " in text
+    assert "– / -0.20 dB / –." in text  # the clipped rows, not the float ones
 
 
 def test_colour_clipped_table_has_only_clipped_rows_and_no_quotes(render):

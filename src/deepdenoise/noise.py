@@ -479,11 +479,72 @@ def add_speckle_noise(
     return (image + image * factor).astype(np.float32)
 
 
+_NORMAL_Q75 = 0.6744897501960817
+"""The median of :math:`|Z|` for a standard normal :math:`Z` (``norm.ppf(0.75)``)."""
+
+_SATURATED_SHARE = 1e-3
+"""A bound (0 or 1) counts as clipped when more than this share of pixels sits on it."""
+
+_CLIP_MARGIN = 2.0
+"""Coefficients whose local mean lies within this many sigmas of a clipped bound are left out."""
+
+_ESTIMATE_ROUNDS = 3
+"""Rounds of: choose coefficients with the current sigma, then re-estimate sigma from them."""
+
+_MIN_COEFFICIENTS = 64
+"""Fewer usable coefficients than this and the estimate of the round before stands."""
+
+
+def _median_abs(values: np.ndarray) -> float:
+    """``median(|values|) / 0.6745``, in the float32 arithmetic of the wavelet coefficients."""
+    return float(np.median(np.abs(values))) / _NORMAL_Q75
+
+
+def _estimate_plane(plane: np.ndarray) -> float:
+    """Noise sigma on the [0, 1] scale of one channel (NaN when it has no wavelet detail)."""
+    import pywt
+
+    approximation, (_, _, diagonal) = pywt.dwt2(plane, "db2")
+    nonzero = diagonal != 0
+    if not nonzero.any():
+        return float("nan")
+    sigma = _median_abs(diagonal[nonzero])
+    height, width = approximation.shape
+    padded = np.pad(approximation.astype(np.float64), 1, mode="edge")
+    # The db2 low-pass sums to sqrt(2) per axis, so a 3x3 box of approximation
+    # coefficients, divided by 2 * 9, is a local mean of the image.
+    box = sum(
+        padded[1 + dy : 1 + dy + height, 1 + dx : 1 + dx + width]
+        for dy in (-1, 0, 1)
+        for dx in (-1, 0, 1)
+    )
+    local_mean = box / 18
+    structure = np.abs(padded[2:, 1:-1] - padded[:-2, 1:-1]) + np.abs(
+        padded[1:-1, 2:] - padded[1:-1, :-2]
+    )
+    clipped_low = np.count_nonzero(plane == 0) > _SATURATED_SHARE * plane.size
+    clipped_high = np.count_nonzero(plane == 1) > _SATURATED_SHARE * plane.size
+    for _ in range(_ESTIMATE_ROUNDS):
+        usable = nonzero.copy()
+        if clipped_low:
+            usable &= local_mean > _CLIP_MARGIN * sigma
+        if clipped_high:
+            usable &= local_mean < 1 - _CLIP_MARGIN * sigma
+        if np.count_nonzero(usable) < _MIN_COEFFICIENTS:
+            break
+        usable &= structure <= np.median(structure[usable])
+        sigma = _median_abs(diagonal[usable])
+    return sigma
+
+
 def estimate_sigma(image: np.ndarray) -> float:
     r"""Estimate the standard deviation of Gaussian noise, on the 0-255 scale.
 
-    A wrapper of :func:`skimage.restoration.estimate_sigma`, whose answer (on
-    the [0, 1] scale of the image) is multiplied by 255.
+    The median absolute deviation of the finest diagonal wavelet
+    coefficients (Donoho and Johnstone's estimator, as
+    :func:`skimage.restoration.estimate_sigma` computes it), taken over the
+    coefficients least disturbed by the image: away from clipped black or
+    white, and in the flatter half of the image.
 
     Parameters
     ----------
@@ -494,7 +555,8 @@ def estimate_sigma(image: np.ndarray) -> float:
     -------
     float
         Estimated ``sigma`` on the **0-255 scale**; for several channels the
-        mean of the per-channel estimates.
+        mean of the per-channel estimates. NaN for a channel with no detail
+        at all (a constant image).
 
     Raises
     ------
@@ -503,21 +565,39 @@ def estimate_sigma(image: np.ndarray) -> float:
 
     Notes
     -----
-    The estimator is the robust median absolute deviation of the finest
-    diagonal wavelet coefficients (Daubechies-2, as scikit-image computes them) :math:`d`,
+    For each channel, with :math:`d` the finest diagonal Daubechies-2
+    coefficients (PyWavelets' ``dwt2``),
 
     .. math::
 
         \hat\sigma = 255 \cdot \frac{\operatorname{median}(|d|)}{0.6745},
 
     since :math:`0.6745` is the median of :math:`|Z|` for standard normal
-    :math:`Z`. Image edges also produce large coefficients, so the estimate is
-    biased upwards on textured images and at low noise levels.
+    :math:`Z`. The plain estimator errs in two ways, and three rounds of
+    choosing coefficients with the current :math:`\hat\sigma` correct them:
+
+    - **Clipping.** A noisy photo saved to disk is clipped to [0, 1], which
+      squeezes the noise in dark and bright regions, so the plain estimate
+      reads low (by about a tenth at sigma 50 on photographs). When more
+      than 0.1 % of the pixels sit exactly on 0 (or 1), coefficients whose
+      local mean is within :math:`2\hat\sigma` of that bound are left out.
+      Float noise that was not clipped has no pixels exactly on the bounds
+      and is left alone.
+    - **Texture.** Edges and fine texture also give large coefficients, so
+      the plain estimate reads high on textured images at low noise. Only
+      the coefficients whose local gradient (of the wavelet's low-pass
+      image) is at most the median are kept.
+
+    The local mean and gradient come from the low-pass coefficients, so they
+    carry little of the noise that the diagonal coefficients measure. An
+    image too small to leave 64 coefficients keeps the plain estimate.
 
     References
     ----------
     .. [1] D. L. Donoho, I. M. Johnstone, "Ideal spatial adaptation by wavelet
        shrinkage", Biometrika 81(3), 1994.
+    .. [2] A. Foi, "Clipped noisy images: heteroskedastic modeling and
+       practical denoising", Signal Processing 89(12), 2009.
 
     Examples
     --------
@@ -526,10 +606,17 @@ def estimate_sigma(image: np.ndarray) -> float:
     >>> noisy = add_gaussian_noise(clean, 20, seed=0)
     >>> bool(abs(estimate_sigma(noisy) - 20) < 2)
     True
-    """
-    from skimage.restoration import estimate_sigma as _skimage_estimate_sigma
 
+    Clipped and rounded to 8 bits, a ramp from black to white keeps its
+    estimate (the plain estimator reads about 43 here):
+
+    >>> ramp = np.tile(np.linspace(0, 1, 256, dtype=np.float32), (128, 1))
+    >>> noisy = add_gaussian_noise(ramp, 50, seed=0)
+    >>> on_disk = (np.round(np.clip(noisy, 0, 1) * 255) / 255).astype(np.float32)
+    >>> round(estimate_sigma(on_disk))
+    49
+    """
     image = _check_float_image(image, ndims=(2, 3))
-    channel_axis = -1 if image.ndim == 3 else None
-    sigma01 = _skimage_estimate_sigma(image, channel_axis=channel_axis, average_sigmas=True)
-    return float(sigma01) * 255.0
+    planes = [image] if image.ndim == 2 else [image[..., c] for c in range(image.shape[-1])]
+    sigmas = [_estimate_plane(plane) for plane in planes]
+    return float(np.mean(sigmas)) * 255.0
