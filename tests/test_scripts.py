@@ -1,4 +1,4 @@
-"""The scripts outside the package: the manifest updater."""
+"""The scripts outside the package: the manifest updater, the ffdnet15 init, the noise table."""
 
 from __future__ import annotations
 
@@ -99,3 +99,19 @@ def test_manifest_results_skips_rows_of_the_clipped8_protocol(tmp_path, monkeypa
     updater.write_from_csv(write_csv(rows, tmp_path / "bench.csv"))
     results = json.loads(manifest.read_text())["models"]["tiny"]["results"]
     assert results["set12_sigma25_psnr"] == 29.5
+
+
+def test_noise_estimate_table_shows_the_clipping_correction(monkeypatch):
+    """benchmarks/noise_estimate.py on two photographs: one row per protocol and sigma."""
+    from deepdenoise.data.samples import sample_images
+
+    script = load_script("benchmarks/noise_estimate.py")
+    photos = sample_images(names=["camera", "astronaut"], as_gray=True)
+    monkeypatch.setattr(script, "benchmark", lambda name: list(photos.items()))
+    text = script.table(["two"])
+    rows = [line.split(" | ") for line in text.splitlines()[2:]]
+    assert [(row[1], row[2]) for row in rows] == [
+        (protocol, str(sigma)) for protocol in script.PROTOCOLS for sigma in script.SIGMAS
+    ]
+    plain, package = (float(cell.split()[0]) for cell in rows[-1][3:5])  # clipped8, sigma 50
+    assert plain < 0.92 * 50 < package < 1.05 * 50
