@@ -81,7 +81,7 @@ OUTPUT_NAME = "denoised"
 _ONNX_TOLERANCE = 1e-4
 """Largest difference allowed between onnxruntime and Keras on the export's probe."""
 
-_CONVERSION_ATTEMPTS = 4
+_CONVERSION_ATTEMPTS = 5
 """How many wrong conversions :func:`export_onnx` tries before it gives up."""
 
 NOISE_MAP_CONVENTION = "sigma/255, sigma on the 0-255 scale, constant over the image"
