@@ -42,12 +42,13 @@ CHILD = r"""
 import json, resource, sys, time
 import numpy as np
 from deepdenoise import inference, weights
-mode, name, height, width = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 from deepdenoise.models import model_info
+mode, name, height, width = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 model = weights.load_pretrained(name)
+channels = model_info(model)["channels"]
 rng = np.random.default_rng(0)
 clean = np.linspace(0, 1, height * width, dtype=np.float32).reshape(height, width)
-if model_info(model)["channels"] == 3:  # a colour model: the same ramp in R, G and B
+if channels == 3:  # a colour model: the same ramp in R, G and B
     clean = np.repeat(clean[..., None], 3, axis=-1)
 noisy = clean + rng.standard_normal(clean.shape, dtype=np.float32) * (25 / 255)
 inference.denoise(model, noisy[:256, :256], sigma=25)
@@ -64,7 +65,6 @@ seconds = time.perf_counter() - start
 assert out.shape == noisy.shape
 peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 tiles = inference.auto_tile(model, noisy.shape) if mode == "auto" else None
-channels = model_info(model)["channels"]
 print(json.dumps({"mode": mode, "peak_mb": peak_mb, "seconds": seconds, "tiles": tiles,
                   "channels": channels}))
 """

@@ -119,33 +119,38 @@ def _quoted(datasets: Iterable[str]) -> dict[str, dict[tuple[str, float], float]
 
 def gray_float_table(rows: Sequence[Mapping[str, Any]], shipped: Sequence[str]) -> str:
     """BSD68 and Set12 at sigma 15/25/50, DnCNN protocol, measured then quoted."""
-    return _float_table(rows, shipped, GRAY_SETS, {})
+    return _psnr_table(rows, shipped, GRAY_SETS, {})
 
 
 def colour_float_table(rows: Sequence[Mapping[str, Any]], shipped: Sequence[str]) -> str:
     """CBSD68 and McMaster at sigma 15/25/50, noise independent in R, G, B; measured, quoted."""
-    return _float_table(rows, shipped, COLOUR_SETS, {"bm3d": "CBM3D (`bm3d` package)"})
+    return _psnr_table(rows, shipped, COLOUR_SETS, {"bm3d": "CBM3D (`bm3d` package)"})
 
 
 def colour_clipped_table(rows: Sequence[Mapping[str, Any]], shipped: Sequence[str]) -> str:
     """The colour sets with noisy inputs clipped and rounded to 8 bits, as photos on disk are."""
     names = {"bm3d": "CBM3D (`bm3d` package)"}
-    return _float_table(rows, shipped, COLOUR_SETS, names, protocol="clipped8")
+    return _psnr_table(rows, shipped, COLOUR_SETS, names, protocol="clipped8")
 
 
-def _float_table(
+def _psnr_table(
     rows: Sequence[Mapping[str, Any]],
     shipped: Sequence[str],
     datasets: Sequence[str],
     names: Mapping[str, str],
     *,
     protocol: str = "float",
+    note: str | None = None,
 ) -> str:
-    """Measured PSNR per dataset and sigma under ``protocol``; quoted rows for ``float``."""
+    """Measured PSNR per dataset and sigma under ``protocol``; quoted rows for ``float``.
+
+    ``note`` follows each column's sigma (by default nothing for float, ", 8-bit" else).
+    """
     psnr = psnr_lookup(rows)
     columns = [(dataset, sigma) for dataset in datasets for sigma in SIGMAS]
-    suffix = "" if protocol == "float" else ", 8-bit"
-    header = ["method", *(f"{SET_NAMES[d]} σ={s:g}{suffix}" for d, s in columns)]
+    if note is None:
+        note = "" if protocol == "float" else ", 8-bit"
+    header = ["method", *(f"{SET_NAMES[d]} σ={s:g}{note}" for d, s in columns)]
     body = [
         [
             names.get(method) or label(method, shipped),
@@ -163,16 +168,7 @@ def _float_table(
 
 def gray_clipped_table(rows: Sequence[Mapping[str, Any]], shipped: Sequence[str]) -> str:
     """BSD68 with noisy inputs clipped and rounded to 8 bits, as photos on disk are."""
-    psnr = psnr_lookup(rows)
-    header = ["method", *(f"BSD68 σ={s:g}, 8-bit clipped" for s in SIGMAS)]
-    body = [
-        [
-            label(method, shipped),
-            *(_cell(psnr.get(("clipped8", "bsd68", method, s))) for s in SIGMAS),
-        ]
-        for method in _methods(rows, "clipped8")
-    ]
-    return _table(header, body)
+    return _psnr_table(rows, shipped, ("bsd68",), {}, protocol="clipped8", note=", 8-bit clipped")
 
 
 def _gap(a: float | None, b: float | None) -> str:
@@ -224,12 +220,7 @@ def gray_margins(rows: Sequence[Mapping[str, Any]]) -> str:
 
 def speed_seconds(text: str) -> dict[str, float]:
     """Median seconds per image of each method, read from ``benchmarks/speed.py``'s table."""
-    seconds = {}
-    for line in text.splitlines():
-        match = re.match(r"\|\s*([\w./-]+)\s*\|\s*([0-9.]+)\s*\|", line)
-        if match:
-            seconds[match.group(1)] = float(match.group(2))
-    return seconds
+    return {method: seconds for method, (seconds, _) in speed_rows(text).items()}
 
 
 def ablation_table(
@@ -303,9 +294,11 @@ def speed_rows(text: str) -> dict[str, tuple[float, str]]:
     """Each method of a ``benchmarks/speed.py`` table: median seconds and the speed-up cell."""
     rows = {}
     for line in text.splitlines():
+        if not line.lstrip().startswith("|"):
+            continue
         cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
-        if len(cells) == 5 and re.fullmatch(r"[0-9.]+", cells[1]):
-            rows[cells[0]] = (float(cells[1]), cells[4])
+        if len(cells) >= 2 and re.fullmatch(r"[0-9.]+", cells[1]):
+            rows[cells[0]] = (float(cells[1]), cells[4] if len(cells) >= 5 else MISSING)
     return rows
 
 
