@@ -172,8 +172,15 @@ def gray_clipped_table(rows: Sequence[Mapping[str, Any]], shipped: Sequence[str]
 
 
 def _gap(a: float | None, b: float | None) -> str:
-    """``a - b`` in dB, signed, two decimals; the missing mark if either is missing."""
-    return MISSING if a is None or b is None else f"{a - b:+.2f} dB"
+    """``a - b`` in dB, signed; the missing mark if either is missing.
+
+    Two decimals, or three for a gap under 0.005 dB that two would print as
+    +0.00 or -0.00 and so hide its sign.
+    """
+    if a is None or b is None:
+        return MISSING
+    gap = a - b
+    return f"{gap:+.{3 if 0 < abs(gap) < 0.005 else 2}f} dB"
 
 
 def gray_margins(rows: Sequence[Mapping[str, Any]]) -> str:

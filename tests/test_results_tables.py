@@ -132,6 +132,13 @@ def test_margins_subtract_the_rows_they_name(render):
     assert "– / -0.20 dB / –." in text  # the clipped rows, not the float ones
 
 
+def test_a_gap_too_small_for_two_decimals_keeps_its_sign(render):
+    assert render._gap(28.8636, 28.8630) == "+0.001 dB"
+    assert render._gap(25.9382, 25.9542) == "-0.02 dB"
+    assert render._gap(28.0, 28.0) == "+0.00 dB"
+    assert render._gap(None, 28.0) == render.MISSING
+
+
 def test_colour_clipped_table_has_only_clipped_rows_and_no_quotes(render):
     rows = [
         {
