@@ -25,7 +25,7 @@ peak under 2 GB. Sigma is on the 0-255 scale.
 
 Run it with::
 
-    python benchmarks/memory_tiled.py [--model ffdnet] [--height 6000 --width 4000]
+    python benchmarks/memory_tiled.py [--model ffdnet15] [--height 6000 --width 4000]
 """
 
 from __future__ import annotations
@@ -37,6 +37,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from deepdenoise.denoisers import DEFAULT_MODEL
 
 CHILD = r"""
 import json, resource, sys, time
@@ -114,7 +116,9 @@ def measure(command: list[str], mode: str) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", default="ffdnet")
+    parser.add_argument(
+        "--model", default=DEFAULT_MODEL, help=f"shipped model name (default {DEFAULT_MODEL})"
+    )
     parser.add_argument("--height", type=int, default=6000)
     parser.add_argument("--width", type=int, default=4000)
     parser.add_argument("--untiled", action="store_true", help="also measure one untiled call")

@@ -24,7 +24,7 @@ import tifffile
 from PIL import Image
 
 from deepdenoise.bench import read_csv
-from deepdenoise.cli import main
+from deepdenoise.cli import DEFAULT_MODEL, main
 
 # TensorFlow's C++ runtime logs a few lines at import, whatever TF_CPP_MIN_LOG_LEVEL says.
 _TF_LOG = re.compile(r"^(WARNING: All log messages before absl|[IWE]\d{4} )")
@@ -736,7 +736,7 @@ def test_denoise_sends_rgb_to_a_shipped_colour_model_by_default(
 ) -> None:
     from deepdenoise.inference import denoise
 
-    models = tiny_manifest({"ffdnet": 1, "ffdnet_color": 3})
+    models = tiny_manifest({DEFAULT_MODEL: 1, "ffdnet_color": 3})
     rgb = (_smooth((30, 36, 3), 7) * 255).astype(np.uint8)
     gray = (_smooth((30, 36), 8) * 255).astype(np.uint8)
     (tmp_path / "rgb.png").write_bytes(_png_bytes(rgb))
@@ -747,13 +747,21 @@ def test_denoise_sends_rgb_to_a_shipped_colour_model_by_default(
     assert "model ffdnet_color" in lines[0] and "model" not in lines[1].split("(")[1]
     expected = denoise(models["ffdnet_color"], rgb, 25, tile=None)
     np.testing.assert_array_equal(np.asarray(Image.open(tmp_path / "out" / "rgb.png")), expected)
-    expected = denoise(models["ffdnet"], gray, 25, tile=None)
+    expected = denoise(models[DEFAULT_MODEL], gray, 25, tile=None)
     np.testing.assert_array_equal(np.asarray(Image.open(tmp_path / "out" / "gray.png")), expected)
 
     # By name, the gray model still denoises RGB, one channel at a time.
-    args = [inputs[0], "-o", str(tmp_path / "gray_model"), "--sigma", "25", "--model", "ffdnet"]
+    args = [
+        inputs[0],
+        "-o",
+        str(tmp_path / "gray_model"),
+        "--sigma",
+        "25",
+        "--model",
+        DEFAULT_MODEL,
+    ]
     assert main(["denoise", *args]) == 0
-    expected = denoise(models["ffdnet"], rgb, 25, tile=None)
+    expected = denoise(models[DEFAULT_MODEL], rgb, 25, tile=None)
     written = np.asarray(Image.open(tmp_path / "gray_model" / "rgb.png"))
     np.testing.assert_array_equal(written, expected)
 

@@ -355,9 +355,9 @@ def test_a_colour_model_names_itself_when_given_a_gray_image(model_files: dict[s
 def test_default_model_picks_up_a_shipped_colour_model(tmp_path: Path, tiny_manifest) -> None:
     gray_only = tmp_path / "a" / "manifest.json"
     tiny_manifest({"ffdnet": 1, "dncnn_rgb": ("dncnn", 3)}, manifest_path=gray_only)
-    assert denoisers.default_model_name(1, manifest_path=gray_only) == "ffdnet"
-    # a colour model without a noise-level map is not the default: gray FFDNet per channel
-    assert denoisers.default_model_name(3, manifest_path=gray_only) == "ffdnet"
+    assert denoisers.default_model_name(1, manifest_path=gray_only) == "ffdnet15"
+    # a colour model without a noise-level map is not the default: the gray one per channel
+    assert denoisers.default_model_name(3, manifest_path=gray_only) == "ffdnet15"
     both = tmp_path / "b" / "manifest.json"
     tiny_manifest({"ffdnet": 1, "ffdnet_color": 3, "dncnn_rgb": ("dncnn", 3)}, manifest_path=both)
     assert denoisers.default_model_name(3, manifest_path=both) == "ffdnet_color"
@@ -367,8 +367,8 @@ def test_default_model_picks_up_a_shipped_colour_model(tmp_path: Path, tiny_mani
         manifest_path=opponent,
     )
     assert denoisers.default_model_name(3, manifest_path=opponent) == "opp"
-    assert denoisers.default_model_name(1, manifest_path=both) == "ffdnet"
-    assert denoisers.DEFAULT_MODEL == "ffdnet"
+    assert denoisers.default_model_name(1, manifest_path=both) == "ffdnet15"
+    assert denoisers.DEFAULT_MODEL == "ffdnet15"
     for bad in (2, 4, True, "3"):
         with pytest.raises(ValueError, match="channels"):
             denoisers.default_model_name(bad, manifest_path=both)

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from deepdenoise import inference, noise
+from deepdenoise.denoisers import DEFAULT_MODEL
 from deepdenoise.inference import auto_tile, denoise, estimate_receptive_field, tile_layout
 from deepdenoise.models import get_model
 
@@ -187,7 +188,7 @@ def test_auto_tiles_within_the_budget_and_equals_one_pass(
     np.testing.assert_allclose(tiled, denoise(dncnn5, image, tile=None), atol=1e-4)
 
 
-@pytest.mark.parametrize("name", ["ffdnet", "dncnn25"])
+@pytest.mark.parametrize("name", ["ffdnet15", "ffdnet", "dncnn25"])
 def test_auto_tile_of_the_shipped_models(name: str) -> None:
     """512x512 in one pass (no 256-pixel tiles); a 24-megapixel photo in tiles within budget."""
     from deepdenoise import weights
@@ -195,7 +196,7 @@ def test_auto_tile_of_the_shipped_models(name: str) -> None:
     model = weights.load_pretrained(name)
     assert auto_tile(model, (512, 512)) is None
     tile_h, tile_w = auto_tile(model, (6000, 4000, 3))
-    widest = 16 if name == "ffdnet" else 64  # floats per pixel of the widest activation
+    widest = 16 if name.startswith("ffdnet") else 64  # floats per pixel of the widest activation
     assert tile_h * tile_w <= inference.PASS_MEMORY_BYTES // (12 * widest)
     assert min(tile_h, tile_w) > 2 * 32
 
@@ -500,19 +501,19 @@ def _spy_on_loading(monkeypatch) -> list[str]:
 
 
 def test_auto_uses_a_shipped_colour_model_for_rgb(tmp_path, monkeypatch, tiny_manifest) -> None:
-    models = tiny_manifest({"ffdnet": 1, "ffdnet_color": 3})
+    models = tiny_manifest({DEFAULT_MODEL: 1, "ffdnet_color": 3})
     loaded = _spy_on_loading(monkeypatch)
     rgb = np.random.default_rng(10).uniform(size=(20, 22, 3)).astype(np.float32)
     out = denoise("auto", rgb, 25, tile=None)
     np.testing.assert_allclose(out, denoise(models["ffdnet_color"], rgb, 25, tile=None), atol=1e-6)
     gray = rgb[..., 0]
     np.testing.assert_allclose(
-        denoise("auto", gray, 25, tile=None), denoise(models["ffdnet"], gray, 25, tile=None)
+        denoise("auto", gray, 25, tile=None), denoise(models[DEFAULT_MODEL], gray, 25, tile=None)
     )
-    assert loaded == ["ffdnet_color", "ffdnet"]
+    assert loaded == ["ffdnet_color", DEFAULT_MODEL]
     # the gray model stays available by name, one channel at a time
-    per_channel = denoise("ffdnet", rgb, 25, tile=None)
-    expected = np.stack([denoise(models["ffdnet"], rgb[..., c], 25) for c in range(3)], -1)
+    per_channel = denoise(DEFAULT_MODEL, rgb, 25, tile=None)
+    expected = np.stack([denoise(models[DEFAULT_MODEL], rgb[..., c], 25) for c in range(3)], -1)
     np.testing.assert_allclose(per_channel, expected, atol=1e-6)
     assert not np.allclose(per_channel, out)
 
@@ -520,12 +521,12 @@ def test_auto_uses_a_shipped_colour_model_for_rgb(tmp_path, monkeypatch, tiny_ma
 def test_auto_is_the_gray_model_per_channel_until_a_colour_one_ships(
     tmp_path, monkeypatch, tiny_manifest
 ):
-    models = tiny_manifest({"ffdnet": 1})
+    models = tiny_manifest({DEFAULT_MODEL: 1})
     loaded = _spy_on_loading(monkeypatch)
     rgb = np.random.default_rng(11).uniform(size=(16, 18, 3)).astype(np.float32)
-    expected = np.stack([denoise(models["ffdnet"], rgb[..., c], 25) for c in range(3)], -1)
+    expected = np.stack([denoise(models[DEFAULT_MODEL], rgb[..., c], 25) for c in range(3)], -1)
     np.testing.assert_allclose(denoise("auto", rgb, 25), expected, atol=1e-6)
-    assert loaded == ["ffdnet"]
+    assert loaded == [DEFAULT_MODEL]
 
 
 def test_a_colour_model_by_name_refuses_a_gray_image(tmp_path, monkeypatch, tiny_manifest) -> None:

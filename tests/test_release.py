@@ -21,6 +21,7 @@ from pins import pinned_versions
 from setup_cell import install_line, read_release
 
 import deepdenoise
+from deepdenoise.denoisers import DEFAULT_MODEL
 
 ROOT = Path(__file__).resolve().parents[1]
 COLAB_REQUIREMENTS = ROOT.parent / "shared" / "colab" / "requirements-colab.txt"
@@ -104,8 +105,10 @@ def test_readme_quotes_the_speed_table_it_names():
         for cells in [[cell.strip() for cell in line.strip("|").split("|")]]
     }
     readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
-    ffdnet, bm3d = rows["ffdnet"], rows["bm3d"]
+    ffdnet, default, bm3d = rows["ffdnet"], rows[DEFAULT_MODEL], rows["bm3d"]
     assert f"ffdnet {ffdnet[1]} s per image" in readme, ffdnet
-    assert f"{ffdnet[-1]} faster than BM3D" in readme, ffdnet
+    assert f"{DEFAULT_MODEL} {default[1]} s" in readme, default
+    assert f"{DEFAULT_MODEL}, is {default[-1]} faster than BM3D" in readme, default
+    assert f"(ffdnet {ffdnet[-1]})" in readme, ffdnet
     assert f"BM3D {float(bm3d[1]):.1f} s" in readme, bm3d
     assert f"dncnn25 {float(rows['dncnn25'][1]):.2f} s" in readme, rows["dncnn25"]

@@ -85,8 +85,9 @@ __all__ = [
 KINDS: tuple[str, ...] = ("input", "classical", "model")
 """The kinds of denoiser: the noisy input itself, a classical method, a Keras model."""
 
-DEFAULT_MODEL = "ffdnet"
-"""The shipped gray model used when no model is named: FFDNet, blind and fast on a CPU."""
+DEFAULT_MODEL = "ffdnet15"
+"""The shipped gray model used when no model is named: FFDNet-style, 15 layers, trained
+for float noise and for noise clipped and rounded to 8 bits, as photos on disk have it."""
 
 PER_CHANNEL_SUFFIX = "/per-channel"
 """Appended to a denoiser name: apply it to each channel of an RGB image separately."""
@@ -604,7 +605,7 @@ def default_model_name(
     Examples
     --------
     >>> default_model_name(1)
-    'ffdnet'
+    'ffdnet15'
     >>> default_model_name(3) in list_denoisers(kind="model")
     True
     """

@@ -45,7 +45,7 @@ from deepdenoise.denoisers import DEFAULT_MODEL
 
 __all__ = ["DEFAULT_MODEL", "DESCRIPTION", "EPILOG", "add_parser", "run"]
 
-# DEFAULT_MODEL, "ffdnet", is the shipped model ``denoise`` uses by default for gray
+# DEFAULT_MODEL, "ffdnet15", is the shipped model ``denoise`` uses by default for gray
 # images; RGB images get a shipped colour model of its architecture once there is one
 # (deepdenoise.denoisers.default_model_name), else it too, one channel at a time.
 
@@ -61,13 +61,13 @@ _PROGRESS_DELAY = 2.0
 DESCRIPTION = """\
 Denoise image files (PNG, JPEG, BMP, TIFF; 8 or 16 bit; gray or RGB).
 
-The shipped models (ffdnet, dncnn25) were trained on synthetic additive white
-Gaussian noise. Real camera noise differs: it depends on the signal (photon shot
-noise), is spatially correlated by demosaicing, and has been sharpened, denoised
-and JPEG-compressed by the camera. On a phone or camera photo the models remove
-less than on the book's benchmarks, and --sigma may need tuning. Chapter 1 of the
-book, "Background: where image noise comes from" (book/ch1_background.md),
-explains the difference."""
+The shipped models (ffdnet15, ffdnet, ffdnet_color, dncnn25) were trained on
+synthetic additive white Gaussian noise. Real camera noise differs: it depends
+on the signal (photon shot noise), is spatially correlated by demosaicing, and
+has been sharpened, denoised and JPEG-compressed by the camera. On a phone or
+camera photo the models remove less than on the book's benchmarks, and --sigma
+may need tuning. Chapter 1 of the book, "Background: where image noise comes
+from" (book/ch1_background.md), explains the difference."""
 
 EPILOG = """\
 examples:
@@ -89,7 +89,7 @@ interrupted run leaves no partial image. A folder run writes every image it
 can, then lists the failures (exit 2).
 
 Memory: a model runs on the whole image at once when that fits in about
-512 MiB (up to ~2.8 megapixels for ffdnet), else on the fewest tiles that
+512 MiB (up to ~2.8 megapixels for the ffdnet models), else on the fewest tiles that
 fit; --tile N forces N x N tiles. A 24-megapixel photo stays under 2 GB.
 """
 
