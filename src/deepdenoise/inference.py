@@ -559,8 +559,9 @@ def denoise(
         discarded. Rounded up to the model's size multiple. The result equals
         the untiled one (to float round-off) when ``overlap`` is at least the
         model's receptive-field radius (see :func:`estimate_receptive_field`):
-        5 for a DnCNN of depth 5, 17 for depth 17, 25 for the default FFDNet
-        (the default 32 covers them).
+        5 for a DnCNN of depth 5, 17 for depth 17, 25 for the 12-layer
+        ``ffdnet`` and 31 for the default ``ffdnet15`` (the default 32 covers
+        them).
     self_ensemble : bool, default False
         Average the 8 results over the dihedral group (4 rotations by 90
         degrees, each with and without a mirror flip), each mapped back. It
