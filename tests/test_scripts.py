@@ -84,6 +84,28 @@ def test_ffdnet15_init_weights_reproduce_the_shipped_ffdnet(tmp_path):
     np.testing.assert_allclose(deep.predict([noisy, sigma_map], verbose=0), expected, atol=1e-5)
 
 
+def test_colour_init_grows_the_named_gray_model(tmp_path):
+    """--gray ffdnet15 gives a 15-layer colour model: ffdnet15 on each opponent channel."""
+    import numpy as np
+
+    from deepdenoise.denoisers import denoiser_from_model, opponent
+    from deepdenoise.inference import denoise
+    from deepdenoise.models import opponent_ffdnet
+    from deepdenoise.weights import load_pretrained
+
+    script = load_script("training/make_ffdnet_color_init.py")
+    output = tmp_path / "colour-init.weights.h5"
+    script.main(output, "ffdnet15")
+    colour = opponent_ffdnet(depth=15, width=64, channels=3)
+    colour.load_weights(output)
+    rgb = np.random.default_rng(2).random((24, 32, 3), dtype="float32")
+    gray = load_pretrained("ffdnet15")
+    expected = opponent(denoiser_from_model("ffdnet15", gray, tile=None))(rgb, 30)
+    np.testing.assert_allclose(denoise(colour, rgb, 30, tile=None), expected, atol=1e-4)
+    with np.testing.assert_raises(ValueError):  # a 12-layer colour model cannot take them
+        opponent_ffdnet(depth=12, width=64, channels=3).load_weights(output)
+
+
 def test_manifest_results_skips_rows_of_the_clipped8_protocol(tmp_path, monkeypatch):
     """The manifest's results are float-protocol numbers: clipped8 rows must not replace them."""
     updater = load_script("benchmarks/manifest_results.py")

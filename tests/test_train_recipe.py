@@ -60,6 +60,16 @@ def test_shipped_configs_are_valid(path: Path) -> None:
     assert recipe.epochs * recipe.train.steps_per_epoch == recipe.train.steps
 
 
+@pytest.mark.parametrize(
+    "path",
+    sorted((CONFIGS.parents[2] / "training" / "recipes").glob("*.toml")),
+    ids=lambda p: p.name,
+)
+def test_training_stage_recipes_are_valid(path: Path) -> None:
+    """The recipes of runs under training/ (later stages, GPU runs) are checked as the shipped."""
+    test_shipped_configs_are_valid(path)
+
+
 def test_shipped_configs_exist() -> None:
     assert {p.name for p in CONFIGS.glob("*.toml")} >= {
         "ffdnet.toml",
