@@ -6,10 +6,17 @@ import keras
 import numpy as np
 import pytest
 
-from deepdenoise.models import colour_from_gray, dncnn, ffdnet, opponent_ffdnet
+from deepdenoise.models import (
+    colour_from_gray,
+    cross_channel_from,
+    dncnn,
+    ffdnet,
+    opponent_ffdnet,
+)
 from deepdenoise.models.opponent import (
     OPPONENT,
     OPPONENT_OFFSET,
+    ChannelCode,
     ChannelSlice,
     ColourTransform,
     opponent_noise_scale,
@@ -84,3 +91,60 @@ def test_colour_from_gray_names_what_it_cannot_grow():
 def test_opponent_ffdnet_is_rgb_only():
     with pytest.raises(ValueError, match="channels must be 3, got 1"):
         opponent_ffdnet(depth=3, width=4, channels=1)
+
+
+def test_cross_channel_model_starts_as_the_model_it_grew_from_then_mixes_channels():
+    plain = _trained_like(opponent_ffdnet(depth=4, width=6))
+    mixed = cross_channel_from(plain)
+    assert mixed.count_params() == plain.count_params() + 3 * 3 * 24 * 6  # first layer only
+    rng = np.random.default_rng(4)
+    rgb = rng.random((2, 10, 12, 3), dtype="float32")
+    level = np.full((2, 10, 12, 1), 30 / 255, dtype="float32")
+    expected = plain.predict([rgb, level], verbose=0)
+    np.testing.assert_allclose(mixed.predict([rgb, level], verbose=0), expected, atol=1e-5)
+
+    # once the context weights move, changing only the colour differences of the input
+    # changes the brightness of the output: the channels are mixed
+    first = mixed.get_layer("shared_ffdnet").get_layer("conv1")
+    kernel, bias = first.get_weights()
+    assert kernel.shape[2] == 36 and not kernel[:, :, 12:].any()
+    kernel[:, :, 12:] = rng.normal(0, 0.3, kernel[:, :, 12:].shape)
+    first.set_weights([kernel, bias])
+    matrix = np.asarray(OPPONENT, dtype="float32")
+    recoloured = rgb @ matrix.T
+    recoloured[..., 1:] = rng.random(recoloured[..., 1:].shape) - 0.5
+    recoloured = recoloured @ np.linalg.inv(matrix).T
+    brightness = [
+        mixed.predict([image, level], verbose=0) @ matrix[0] for image in (rgb, recoloured)
+    ]
+    assert np.abs(brightness[0] - brightness[1]).max() > 1e-3
+    # and the same change cannot reach the brightness of the plain model
+    plain_brightness = [
+        plain.predict([image, level], verbose=0) @ matrix[0] for image in (rgb, recoloured)
+    ]
+    np.testing.assert_allclose(plain_brightness[0], plain_brightness[1], atol=1e-5)
+
+
+def test_cross_channel_model_saves_and_loads(tmp_path):
+    model = _trained_like(opponent_ffdnet(depth=3, width=4, cross_channel=True))
+    path = tmp_path / "mixed.keras"
+    model.save(path)
+    loaded = keras.models.load_model(path)
+    rgb = np.random.default_rng(5).random((1, 6, 8, 3), dtype="float32")
+    level = np.full((1, 6, 8, 1), 0.1, dtype="float32")
+    np.testing.assert_allclose(
+        loaded.predict([rgb, level], verbose=0), model.predict([rgb, level], verbose=0), atol=1e-6
+    )
+
+
+def test_cross_channel_from_names_what_it_cannot_grow():
+    with pytest.raises(ValueError, match="without cross_channel"):
+        cross_channel_from(opponent_ffdnet(depth=3, width=4, cross_channel=True))
+    with pytest.raises(ValueError, match="opponent_ffdnet, got 'ffdnet'"):
+        cross_channel_from(ffdnet(depth=3, width=4, channels=3))
+    with pytest.raises(TypeError, match=r"keras\.Model"):
+        cross_channel_from(None)
+    with pytest.raises(ValueError, match="cross_channel must be true or false, got 'yes'"):
+        opponent_ffdnet(depth=3, width=4, cross_channel="yes")
+    with pytest.raises(ValueError, match="index must be below count"):
+        ChannelCode(3, count=3)

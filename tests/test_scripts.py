@@ -137,3 +137,25 @@ def test_noise_estimate_table_shows_the_clipping_correction(monkeypatch):
     ]
     plain, package = (float(cell.split()[0]) for cell in rows[-1][3:5])  # clipped8, sigma 50
     assert plain < 0.92 * 50 < package < 1.05 * 50
+
+
+def test_cross_channel_init_reproduces_the_colour_model_it_grows(tmp_path):
+    """The shipped colour model, grown to see every channel, computes the same at first."""
+    import numpy as np
+
+    from deepdenoise.inference import denoise
+    from deepdenoise.models import opponent_ffdnet
+    from deepdenoise.weights import load_pretrained, pretrained_entry
+
+    script = load_script("training/make_cross_channel_init.py")
+    output = tmp_path / "cross-init.weights.h5"
+    script.main(output, "ffdnet_color")
+    config = pretrained_entry("ffdnet_color")["config"]
+    mixed = opponent_ffdnet(depth=config["depth"], width=config["width"], cross_channel=True)
+    mixed.load_weights(output)
+    rgb = np.random.default_rng(3).random((24, 32, 3), dtype="float32")
+    expected = denoise(load_pretrained("ffdnet_color"), rgb, 30, tile=None)
+    np.testing.assert_allclose(denoise(mixed, rgb, 30, tile=None), expected, atol=1e-4)
+    with np.testing.assert_raises(SystemExit):  # neither a shipped name nor a .keras file
+        script.main(tmp_path / "other.weights.h5", str(tmp_path / "missing.keras"))
+    assert not (tmp_path / "other.weights.h5").exists()

@@ -355,3 +355,29 @@ def test_write_manifest_refuses_what_read_manifest_would_reject(tmp_path, bad):
 
 def test_manifest_helpers_are_public():
     assert {"read_manifest", "write_manifest"} <= set(weights.__all__)
+
+
+@pytest.mark.parametrize("name", sorted(SHIPPED))
+def test_training_record_has_one_shape_for_every_shipped_model(name):
+    record = weights.training_record(name)
+    entry = pretrained_entry(name)
+    assert set(record) == {"trainer", "recipe", "recipe_file", "stages"}
+    assert {"model", "data", "output"} <= set(record["recipe"])
+    assert record["stages"], "every shipped model was trained in at least one stage"
+    for stage in record["stages"]:
+        assert set(stage) == {"steps", "batch_size", "peak_learning_rate", "wall_time_s", "init"}
+        assert stage["steps"] > 0 and stage["batch_size"] > 0
+        assert 0 < stage["peak_learning_rate"] < 1
+    if "training" in entry:  # `deepdenoise train` logs one stage: the last
+        assert record["stages"][0]["steps"] == entry["training"]["steps"]
+    else:  # the nested GPU record's stages add up to the entry's step count
+        assert sum(stage["steps"] for stage in record["stages"]) == entry["steps"]
+
+
+def test_training_record_of_an_entry_without_one_is_a_clear_error(saved_model, manifest):
+    path, _ = saved_model
+    register(path, manifest)  # the recipe here is a bare table, not a training record
+    with pytest.raises(ValueError, match="'tiny' records no training run"):
+        weights.training_record("tiny", manifest_path=manifest)
+    with pytest.raises(ValueError, match="pretrained models"):
+        weights.training_record("nothing", manifest_path=manifest)

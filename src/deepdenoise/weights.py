@@ -47,6 +47,7 @@ __all__ = [
     "read_manifest",
     "register_weights",
     "sha256_file",
+    "training_record",
     "write_manifest",
 ]
 
@@ -233,6 +234,77 @@ def pretrained_entry(
             f"name must be one of the pretrained models {sorted(models)}, got {name!r}"
         )
     return json.loads(json.dumps(models[name]))
+
+
+def training_record(
+    name: str, *, manifest_path: str | os.PathLike[str] | None = None
+) -> dict[str, Any]:
+    """Return how a pretrained model was trained, in one shape for every model.
+
+    Two trainers wrote the manifest. ``deepdenoise train`` logs its run under
+    ``training`` (the recipe, and the sessions that ran it); the GPU script that
+    trained the first shipped models nested the recipe in ``recipe``, with a line
+    per stage. This reads either.
+
+    Parameters
+    ----------
+    name : str
+        One of :func:`list_pretrained`.
+    manifest_path : str or path-like, optional
+        The manifest to read; the one shipped with the package by default.
+
+    Returns
+    -------
+    dict
+        ``trainer`` (what trained it), ``recipe`` (the recipe's tables:
+        ``model``, ``data``, ``optimizer``, ``train``, ``output``),
+        ``recipe_file`` and ``stages``: one dict per stage with ``steps``,
+        ``batch_size``, ``peak_learning_rate``, ``wall_time_s`` and ``init``
+        (``None`` from scratch, else the weights it started from).
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is not in the manifest, or its entry holds neither shape.
+
+    Examples
+    --------
+    >>> record = training_record("ffdnet15")
+    >>> record["trainer"], record["recipe"]["model"]["depth"]
+    ('deepdenoise train', 15)
+    >>> sorted(training_record("dncnn25")["stages"][0])
+    ['batch_size', 'init', 'peak_learning_rate', 'steps', 'wall_time_s']
+    """
+    entry = pretrained_entry(name, manifest_path=manifest_path)
+    if isinstance(entry.get("training"), dict):
+        run = entry["training"]
+        recipe = run["recipe"]
+        sessions = run.get("sessions") or [{}]
+        stage = {
+            "steps": run["steps"],
+            "batch_size": run["batch_size"],
+            "peak_learning_rate": recipe["optimizer"]["learning_rate"],
+            "wall_time_s": run["wall_time_s"],
+            "init": sessions[0].get("options", {}).get("init"),
+        }
+        return {
+            "trainer": run["trainer"],
+            "recipe": recipe,
+            "recipe_file": run["recipe_file"],
+            "stages": [stage],
+        }
+    nested = entry.get("recipe")
+    if isinstance(nested, dict) and isinstance(nested.get("recipe"), dict):
+        return {
+            "trainer": nested["trainer"],
+            "recipe": nested["recipe"],
+            "recipe_file": nested["recipe_file"],
+            "stages": list(nested.get("stages", [])),
+        }
+    raise ValueError(
+        f"the manifest entry of {name!r} records no training run: expected a 'training' "
+        "record or a 'recipe' record with its own 'recipe' and 'stages'"
+    )
 
 
 def load_pretrained(

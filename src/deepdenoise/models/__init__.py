@@ -25,7 +25,7 @@ from .autoencoders import conv_autoencoder, dense_autoencoder
 from .cost import multiply_adds
 from .dncnn import dncnn
 from .ffdnet import ffdnet
-from .grow import colour_from_gray, deepen_ffdnet
+from .grow import colour_from_gray, cross_channel_from, deepen_ffdnet
 from .layers import PixelShuffle, PixelUnshuffle
 from .opponent import opponent_ffdnet
 
@@ -34,6 +34,7 @@ __all__ = [
     "PixelUnshuffle",
     "colour_from_gray",
     "conv_autoencoder",
+    "cross_channel_from",
     "deepen_ffdnet",
     "dense_autoencoder",
     "dncnn",

@@ -9,7 +9,7 @@ from .._checks import ArgumentTypeError
 from .ffdnet import ffdnet
 from .opponent import opponent_ffdnet
 
-__all__ = ["colour_from_gray", "deepen_ffdnet"]
+__all__ = ["colour_from_gray", "cross_channel_from", "deepen_ffdnet"]
 
 
 def _conv_layers(model: keras.Model) -> list[keras.layers.Conv2D]:
@@ -154,3 +154,65 @@ def colour_from_gray(model: keras.Model) -> keras.Model:
             kernel = np.concatenate([kernel, guide], axis=2)
         target.set_weights([kernel, bias])
     return colour
+
+
+def cross_channel_from(model: keras.Model) -> keras.Model:
+    r"""Return an opponent_ffdnet that computes the same, and also sees every channel in each pass.
+
+    The new model's shared network also sees all three noisy opponent
+    channels and which channel it denoises (see ``cross_channel`` in
+    :func:`~deepdenoise.models.opponent.opponent_ffdnet`). Every weight is
+    copied; the first-layer weights of those new inputs are zero, so the new
+    model computes exactly what ``model`` computes, and training goes on from
+    there, learning what the other channels tell each one.
+
+    Parameters
+    ----------
+    model : keras.Model
+        An ``opponent_ffdnet`` built without ``cross_channel``, with its weights.
+
+    Returns
+    -------
+    keras.Model
+        A new ``opponent_ffdnet`` of the model's depth and width, with
+        ``cross_channel=True``.
+
+    Raises
+    ------
+    TypeError
+        If ``model`` is not a keras.Model.
+    ValueError
+        If ``model`` is not an ``opponent_ffdnet`` without ``cross_channel``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> plain = opponent_ffdnet(depth=3, width=8)
+    >>> mixed = cross_channel_from(plain)
+    >>> rgb = np.random.default_rng(0).random((1, 8, 8, 3), dtype="float32")
+    >>> level = np.full((1, 8, 8, 1), 0.1, dtype="float32")
+    >>> bool(np.allclose(plain.predict([rgb, level], verbose=0),
+    ...                  mixed.predict([rgb, level], verbose=0), atol=1e-6))
+    True
+    """
+    if not isinstance(model, keras.Model):
+        raise ArgumentTypeError(f"model must be a keras.Model, got {type(model).__name__}")
+    if model.name != "opponent_ffdnet":
+        raise ValueError(f"model must be an opponent_ffdnet, got {model.name!r}")
+    source = _conv_layers(model.get_layer("shared_ffdnet"))
+    first_kernel = source[0].get_weights()[0]
+    if first_kernel.shape[2] != 12:
+        raise ValueError(
+            "model must be an opponent_ffdnet without cross_channel (12 first-layer inputs), "
+            f"got {first_kernel.shape[2]} first-layer inputs"
+        )
+    mixed = opponent_ffdnet(depth=len(source), width=int(source[0].filters), cross_channel=True)
+    targets = _conv_layers(mixed.get_layer("shared_ffdnet"))
+    for origin, target in zip(source, targets, strict=True):
+        kernel, bias = origin.get_weights()
+        if target is targets[0]:
+            wanted = target.get_weights()[0].shape
+            context = np.zeros((*kernel.shape[:2], wanted[2] - kernel.shape[2], wanted[3]))
+            kernel = np.concatenate([kernel, context.astype(kernel.dtype)], axis=2)
+        target.set_weights([kernel, bias])
+    return mixed

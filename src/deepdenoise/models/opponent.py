@@ -22,6 +22,7 @@ from .layers import PixelUnshuffle
 __all__ = [
     "OPPONENT",
     "OPPONENT_OFFSET",
+    "ChannelCode",
     "ChannelSlice",
     "ColourTransform",
     "opponent_ffdnet",
@@ -144,25 +145,73 @@ class ChannelSlice(keras.layers.Layer):
         return {**super().get_config(), "index": self.index}
 
 
-def _shared_core(depth: int, width: int) -> keras.Model:
+@keras.saving.register_keras_serializable(package="deepdenoise")
+class ChannelCode(keras.layers.Layer):
+    """Constant one-hot planes, the size of the input, that say which channel is meant.
+
+    Parameters
+    ----------
+    index : int
+        The plane that holds ones; the others hold zeros.
+    count : int
+        How many planes.
+    **kwargs
+        Passed on to :class:`keras.layers.Layer` (``name``...).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> code = ChannelCode(1, count=3)(np.zeros((1, 2, 2, 3), dtype="float32"))
+    >>> tuple(code.shape), np.asarray(code)[0, 0, 0].tolist()
+    ((1, 2, 2, 3), [0.0, 1.0, 0.0])
+    """
+
+    def __init__(self, index: int, count: int = 3, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.count = check_positive_int(count, "count")
+        self.index = check_non_negative_int(index, "index")
+        if self.index >= self.count:
+            raise ValueError(f"index must be below count ({self.count}), got {self.index}")
+
+    def call(self, inputs: Any) -> Any:
+        ones = keras.ops.ones_like(inputs[..., :1])
+        return keras.ops.concatenate(
+            [ones * (1.0 if plane == self.index else 0.0) for plane in range(self.count)],
+            axis=-1,
+        )
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        return (*input_shape[:-1], self.count)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "index": self.index, "count": self.count}
+
+
+def _shared_core(depth: int, width: int, cross_channel: bool) -> keras.Model:
     """The network every opponent channel goes through: channel, guide, noise map -> noise."""
     channel = keras.Input(shape=(None, None, 1), name="channel")
     sigma_map = keras.Input(shape=(None, None, 1), name="sigma_map")
     guide = keras.Input(shape=(None, None, 1), name="guide")
+    inputs = [channel, sigma_map, guide]
     # The first eight inputs are laid out as in the gray ffdnet (image, then noise map), so
-    # its weights fit; the guide's four come last.
-    x = keras.layers.Concatenate(name="concat")(
-        [
-            PixelUnshuffle(2, name="unshuffle_image")(channel),
-            PixelUnshuffle(2, name="unshuffle_sigma")(sigma_map),
-            PixelUnshuffle(2, name="unshuffle_guide")(guide),
-        ]
-    )
+    # its weights fit; the guide's four come next, then, if asked for, the context's 24.
+    planes = [
+        PixelUnshuffle(2, name="unshuffle_image")(channel),
+        PixelUnshuffle(2, name="unshuffle_sigma")(sigma_map),
+        PixelUnshuffle(2, name="unshuffle_guide")(guide),
+    ]
+    if cross_channel:
+        context = keras.Input(shape=(None, None, 6), name="context")
+        inputs.append(context)
+        planes.append(PixelUnshuffle(2, name="unshuffle_context")(context))
+    x = keras.layers.Concatenate(name="concat")(planes)
     noise = noise_branch(x, depth=depth, width=width, channels=1)
-    return keras.Model([channel, sigma_map, guide], noise, name="shared_ffdnet")
+    return keras.Model(inputs, noise, name="shared_ffdnet")
 
 
-def opponent_ffdnet(*, depth: int = 12, width: int = 64, channels: int = 3) -> keras.Model:
+def opponent_ffdnet(
+    *, depth: int = 12, width: int = 64, channels: int = 3, cross_channel: bool = False
+) -> keras.Model:
     r"""Build a colour denoiser: opponent colour space, one shared FFDNet-style network.
 
     Parameters
@@ -174,6 +223,12 @@ def opponent_ffdnet(*, depth: int = 12, width: int = 64, channels: int = 3) -> k
     channels : int
         Image channels; must be 3 (RGB). The argument exists so that a
         training recipe states it, as for the other builders.
+    cross_channel : bool
+        If true, each pass of the shared network also sees all three noisy
+        opponent channels and three constant planes that say which channel
+        it denoises, so that every channel's estimate can draw on the others
+        (an edge between two colours of equal brightness shows in the colour
+        differences, not in the brightness).
 
     Returns
     -------
@@ -187,8 +242,8 @@ def opponent_ffdnet(*, depth: int = 12, width: int = 64, channels: int = 3) -> k
     Raises
     ------
     ValueError
-        If ``depth`` is below 2, ``width`` is not a positive integer or
-        ``channels`` is not 3.
+        If ``depth`` is below 2, ``width`` is not a positive integer,
+        ``channels`` is not 3 or ``cross_channel`` is not a bool.
 
     Notes
     -----
@@ -210,6 +265,12 @@ def opponent_ffdnet(*, depth: int = 12, width: int = 64, channels: int = 3) -> k
     which is how :func:`deepdenoise.models.grow.colour_from_gray` starts it from
     a trained gray model. It costs three runs of the shared network.
 
+    With ``cross_channel``, :math:`G` also takes :math:`(z_0, z_1, z_2)` and
+    the one-hot code of :math:`c`; with their first-layer weights zero it
+    computes what the model without them computes, which is how
+    :func:`deepdenoise.models.grow.cross_channel_from` starts it from a
+    trained one. The extra inputs only widen the first layer.
+
     Examples
     --------
     >>> import numpy as np
@@ -218,6 +279,9 @@ def opponent_ffdnet(*, depth: int = 12, width: int = 64, channels: int = 3) -> k
     >>> sigma_map = np.full((1, 6, 8, 1), 25 / 255, dtype="float32")
     >>> model.predict([noisy, sigma_map], verbose=0).shape
     (1, 6, 8, 3)
+    >>> mixed = opponent_ffdnet(depth=3, width=8, cross_channel=True)
+    >>> mixed.predict([noisy, sigma_map], verbose=0).shape
+    (1, 6, 8, 3)
     """
     depth = check_depth(depth)
     width = check_positive_int(width, "width")
@@ -225,22 +289,22 @@ def opponent_ffdnet(*, depth: int = 12, width: int = 64, channels: int = 3) -> k
         raise ValueError(
             f"opponent_ffdnet denoises RGB images: channels must be 3, got {channels!r}"
         )
+    if not isinstance(cross_channel, bool):
+        raise ValueError(f"cross_channel must be true or false, got {cross_channel!r}")
     noisy = keras.Input(shape=(None, None, 3), name="noisy")
     sigma_map = keras.Input(shape=(None, None, 1), name="sigma_map")
     to_opponent = ColourTransform(OPPONENT, OPPONENT_OFFSET, name="to_opponent")
     opponent = to_opponent(noisy)
     planes = [ChannelSlice(c, name=f"opponent{c}")(opponent) for c in range(3)]
-    core = _shared_core(depth, width)
-    noise = [
-        core(
-            [
-                planes[c],
-                keras.layers.Rescaling(scale, name=f"sigma_map{c}")(sigma_map),
-                planes[0],
-            ]
-        )
-        for c, scale in enumerate(opponent_noise_scale())
-    ]
+    core = _shared_core(depth, width, cross_channel)
+    noise = []
+    for c, scale in enumerate(opponent_noise_scale()):
+        level = keras.layers.Rescaling(scale, name=f"sigma_map{c}")(sigma_map)
+        inputs = [planes[c], level, planes[0]]
+        if cross_channel:
+            code = ChannelCode(c, name=f"channel_code{c}")(opponent)
+            inputs.append(keras.layers.Concatenate(name=f"context{c}")([opponent, code]))
+        noise.append(core(inputs))
     stacked = keras.layers.Concatenate(name="opponent_noise")(noise)
     cleaned = keras.layers.Subtract(name="opponent_denoised")([opponent, stacked])
     denoised = to_opponent.inverse(name="denoised")(cleaned)
