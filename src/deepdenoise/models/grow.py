@@ -159,8 +159,8 @@ def colour_from_gray(model: keras.Model) -> keras.Model:
 def cross_channel_from(model: keras.Model) -> keras.Model:
     r"""Return an opponent_ffdnet that computes the same, and also sees every channel in each pass.
 
-    The new model's shared network also sees all three noisy opponent
-    channels and which channel it denoises (see ``cross_channel`` in
+    The new model's shared network also sees both noisy colour differences
+    in each pass (see ``cross_channel`` in
     :func:`~deepdenoise.models.opponent.opponent_ffdnet`). Every weight is
     copied; the first-layer weights of those new inputs are zero, so the new
     model computes exactly what ``model`` computes, and training goes on from

@@ -22,7 +22,6 @@ from .layers import PixelUnshuffle
 __all__ = [
     "OPPONENT",
     "OPPONENT_OFFSET",
-    "ChannelCode",
     "ChannelSlice",
     "ColourTransform",
     "opponent_ffdnet",
@@ -145,48 +144,6 @@ class ChannelSlice(keras.layers.Layer):
         return {**super().get_config(), "index": self.index}
 
 
-@keras.saving.register_keras_serializable(package="deepdenoise")
-class ChannelCode(keras.layers.Layer):
-    """Constant one-hot planes, the size of the input, that say which channel is meant.
-
-    Parameters
-    ----------
-    index : int
-        The plane that holds ones; the others hold zeros.
-    count : int
-        How many planes.
-    **kwargs
-        Passed on to :class:`keras.layers.Layer` (``name``...).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> code = ChannelCode(1, count=3)(np.zeros((1, 2, 2, 3), dtype="float32"))
-    >>> tuple(code.shape), np.asarray(code)[0, 0, 0].tolist()
-    ((1, 2, 2, 3), [0.0, 1.0, 0.0])
-    """
-
-    def __init__(self, index: int, count: int = 3, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.count = check_positive_int(count, "count")
-        self.index = check_non_negative_int(index, "index")
-        if self.index >= self.count:
-            raise ValueError(f"index must be below count ({self.count}), got {self.index}")
-
-    def call(self, inputs: Any) -> Any:
-        ones = keras.ops.ones_like(inputs[..., :1])
-        return keras.ops.concatenate(
-            [ones * (1.0 if plane == self.index else 0.0) for plane in range(self.count)],
-            axis=-1,
-        )
-
-    def compute_output_shape(self, input_shape: tuple) -> tuple:
-        return (*input_shape[:-1], self.count)
-
-    def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "index": self.index, "count": self.count}
-
-
 def _shared_core(depth: int, width: int, cross_channel: bool) -> keras.Model:
     """The network every opponent channel goes through: channel, guide, noise map -> noise."""
     channel = keras.Input(shape=(None, None, 1), name="channel")
@@ -194,14 +151,14 @@ def _shared_core(depth: int, width: int, cross_channel: bool) -> keras.Model:
     guide = keras.Input(shape=(None, None, 1), name="guide")
     inputs = [channel, sigma_map, guide]
     # The first eight inputs are laid out as in the gray ffdnet (image, then noise map), so
-    # its weights fit; the guide's four come next, then, if asked for, the context's 24.
+    # its weights fit; the guide's four come next, then, if asked for, the context's eight.
     planes = [
         PixelUnshuffle(2, name="unshuffle_image")(channel),
         PixelUnshuffle(2, name="unshuffle_sigma")(sigma_map),
         PixelUnshuffle(2, name="unshuffle_guide")(guide),
     ]
     if cross_channel:
-        context = keras.Input(shape=(None, None, 6), name="context")
+        context = keras.Input(shape=(None, None, 2), name="context")
         inputs.append(context)
         planes.append(PixelUnshuffle(2, name="unshuffle_context")(context))
     x = keras.layers.Concatenate(name="concat")(planes)
@@ -224,11 +181,10 @@ def opponent_ffdnet(
         Image channels; must be 3 (RGB). The argument exists so that a
         training recipe states it, as for the other builders.
     cross_channel : bool
-        If true, each pass of the shared network also sees all three noisy
-        opponent channels and three constant planes that say which channel
-        it denoises, so that every channel's estimate can draw on the others
-        (an edge between two colours of equal brightness shows in the colour
-        differences, not in the brightness).
+        If true, each pass of the shared network also sees both noisy colour
+        differences, centred on zero, so that every channel's estimate can
+        draw on the others: an edge between two colours of equal brightness
+        shows in the colour differences, not in the brightness.
 
     Returns
     -------
@@ -265,9 +221,11 @@ def opponent_ffdnet(
     which is how :func:`deepdenoise.models.grow.colour_from_gray` starts it from
     a trained gray model. It costs three runs of the shared network.
 
-    With ``cross_channel``, :math:`G` also takes :math:`(z_0, z_1, z_2)` and
-    the one-hot code of :math:`c`; with their first-layer weights zero it
-    computes what the model without them computes, which is how
+    With ``cross_channel``, :math:`G` also takes the colour differences
+    :math:`(z_1, z_2)` without their offset (inputs of mean near zero, so that
+    their new weights do not act as a shift of every first-layer bias while
+    they train); with their first-layer weights zero it computes what the
+    model without them computes, which is how
     :func:`deepdenoise.models.grow.cross_channel_from` starts it from a
     trained one. The extra inputs only widen the first layer.
 
@@ -297,14 +255,13 @@ def opponent_ffdnet(
     opponent = to_opponent(noisy)
     planes = [ChannelSlice(c, name=f"opponent{c}")(opponent) for c in range(3)]
     core = _shared_core(depth, width, cross_channel)
+    context = []
+    if cross_channel:
+        context.append(ColourTransform(OPPONENT[1:], (0.0, 0.0), name="colour_context")(noisy))
     noise = []
     for c, scale in enumerate(opponent_noise_scale()):
         level = keras.layers.Rescaling(scale, name=f"sigma_map{c}")(sigma_map)
-        inputs = [planes[c], level, planes[0]]
-        if cross_channel:
-            code = ChannelCode(c, name=f"channel_code{c}")(opponent)
-            inputs.append(keras.layers.Concatenate(name=f"context{c}")([opponent, code]))
-        noise.append(core(inputs))
+        noise.append(core([planes[c], level, planes[0], *context]))
     stacked = keras.layers.Concatenate(name="opponent_noise")(noise)
     cleaned = keras.layers.Subtract(name="opponent_denoised")([opponent, stacked])
     denoised = to_opponent.inverse(name="denoised")(cleaned)
