@@ -179,6 +179,17 @@ def test_a_model_object_exports_and_replaces_the_old_files(tmp_path, crops):
     assert np.abs(run_onnx(path, batch, None) - run_keras(model, batch, None)).max() <= TOLERANCE
 
 
+def test_a_cross_channel_colour_model_exports_and_agrees(tmp_path, crops):
+    """The colour-difference context of opponent_ffdnet(cross_channel=True) converts too."""
+    model = get_model("opponent_ffdnet", depth=3, width=8, cross_channel=True)
+    rng = np.random.default_rng(4)
+    model.set_weights([rng.normal(0, 0.2, w.shape).astype("float32") for w in model.weights])
+    path = export_onnx(model, tmp_path, name="mixed")
+    assert sidecar(path)["channels"] == 3
+    batch = noisy_batch(crops, 3, (32, 48))
+    assert np.abs(run_onnx(path, batch, 25) - run_keras(model, batch, 25)).max() <= TOLERANCE
+
+
 def doubled_output(proto: object) -> object:
     """``proto`` with its output multiplied by 2: a wrong conversion of the same shape."""
     import onnx
