@@ -7,6 +7,8 @@ import importlib.util
 import json
 from pathlib import Path
 
+import pytest
+
 from deepdenoise.bench import write_csv
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -156,6 +158,11 @@ def test_cross_channel_init_reproduces_the_colour_model_it_grows(tmp_path):
     rgb = np.random.default_rng(3).random((24, 32, 3), dtype="float32")
     expected = denoise(load_pretrained("ffdnet_color"), rgb, 30, tile=None)
     np.testing.assert_allclose(denoise(mixed, rgb, 30, tile=None), expected, atol=1e-4)
-    with np.testing.assert_raises(SystemExit):  # neither a shipped name nor a .keras file
-        script.main(tmp_path / "other.weights.h5", str(tmp_path / "missing.keras"))
+    from deepdenoise.denoisers import DenoiserLoadError
+
+    missing = tmp_path / "missing.keras"
+    with pytest.raises(DenoiserLoadError, match=r"missing\.keras does not exist"):
+        script.main(tmp_path / "other.weights.h5", str(missing))
+    with pytest.raises(ValueError, match="opponent_ffdnet, got 'ffdnet'"):  # a gray model
+        script.main(tmp_path / "other.weights.h5", "ffdnet15")
     assert not (tmp_path / "other.weights.h5").exists()

@@ -16,36 +16,23 @@ import argparse
 import sys
 from pathlib import Path
 
-import keras
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # _checked_save, also when imported
 from _checked_save import save_checked
 
-import deepdenoise.models  # noqa: F401  (registers the custom layers that a .keras file names)
+from deepdenoise.denoisers import get_denoiser
 from deepdenoise.inference import denoise
 from deepdenoise.models.grow import cross_channel_from
-from deepdenoise.weights import list_pretrained, load_pretrained
 
 DEFAULT_OUTPUT = Path(__file__).parent / "runs" / "ffdnet_color_cross-init.weights.h5"
 
 
-def load_colour(source: str) -> keras.Model:
-    """A shipped model by name, or a model saved by ``deepdenoise train`` (``.keras``)."""
-    if source in list_pretrained():
-        return load_pretrained(source)
-    path = Path(source)
-    if path.suffix != ".keras" or not path.is_file():
-        raise SystemExit(
-            f"--colour must be a shipped model {list_pretrained()} or an existing .keras "
-            f"file, got {source!r}"
-        )
-    return keras.models.load_model(path, compile=False)
-
-
 def main(output: Path = DEFAULT_OUTPUT, source: str = "ffdnet_color") -> None:
     """Grow the colour model into a cross-channel one, check it, and save its weights."""
-    colour = load_colour(source)
+    # a shipped model by name, or a .keras file that `deepdenoise train` wrote; the
+    # loader names the file or lists the shipped models when neither is found
+    colour = get_denoiser(source, tile=None).model
     mixed = cross_channel_from(colour)
     rgb = np.random.default_rng(0).random((64, 64, 3), dtype="float32")
     expected = denoise(colour, rgb, 25, tile=None)

@@ -16,6 +16,24 @@ def _conv_layers(model: keras.Model) -> list[keras.layers.Conv2D]:
     return [layer for layer in model.layers if isinstance(layer, keras.layers.Conv2D)]
 
 
+def _copy_with_new_inputs(
+    sources: list[keras.layers.Conv2D], targets: list[keras.layers.Conv2D]
+) -> None:
+    """Copy trained convolutions into their targets; extra first-layer inputs get zero weights.
+
+    The first target may take more input channels than its source (a guide, a context);
+    those come last, and with zero weights they change nothing: a convolution is linear
+    in its inputs.
+    """
+    for index, (source, target) in enumerate(zip(sources, targets, strict=True)):
+        kernel, bias = source.get_weights()
+        if index == 0:
+            extra = int(target.kernel.shape[2]) - kernel.shape[2]
+            zeros = np.zeros((*kernel.shape[:2], extra, kernel.shape[3]), dtype=kernel.dtype)
+            kernel = np.concatenate([kernel, zeros], axis=2)
+        target.set_weights([kernel, bias])
+
+
 def deepen_ffdnet(model: keras.Model, depth: int) -> keras.Model:
     r"""Return a deeper :func:`~deepdenoise.models.ffdnet` that computes the same function.
 
@@ -146,13 +164,7 @@ def colour_from_gray(model: keras.Model) -> keras.Model:
             f"{tuple(model.inputs[0].shape)}"
         )
     colour = opponent_ffdnet(depth=len(convs), width=int(convs[0].filters))
-    core = colour.get_layer("shared_ffdnet")
-    for source, target in zip(convs, _conv_layers(core), strict=True):
-        kernel, bias = source.get_weights()
-        if target is _conv_layers(core)[0]:
-            guide = np.zeros((*kernel.shape[:2], 4, kernel.shape[3]), dtype=kernel.dtype)
-            kernel = np.concatenate([kernel, guide], axis=2)
-        target.set_weights([kernel, bias])
+    _copy_with_new_inputs(convs, _conv_layers(colour.get_layer("shared_ffdnet")))
     return colour
 
 
@@ -207,12 +219,5 @@ def cross_channel_from(model: keras.Model) -> keras.Model:
             f"got {first_kernel.shape[2]} first-layer inputs"
         )
     mixed = opponent_ffdnet(depth=len(source), width=int(source[0].filters), cross_channel=True)
-    targets = _conv_layers(mixed.get_layer("shared_ffdnet"))
-    for origin, target in zip(source, targets, strict=True):
-        kernel, bias = origin.get_weights()
-        if target is targets[0]:
-            wanted = target.get_weights()[0].shape
-            context = np.zeros((*kernel.shape[:2], wanted[2] - kernel.shape[2], wanted[3]))
-            kernel = np.concatenate([kernel, context.astype(kernel.dtype)], axis=2)
-        target.set_weights([kernel, bias])
+    _copy_with_new_inputs(source, _conv_layers(mixed.get_layer("shared_ffdnet")))
     return mixed
