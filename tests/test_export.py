@@ -179,9 +179,10 @@ def test_a_model_object_exports_and_replaces_the_old_files(tmp_path, crops):
     assert np.abs(run_onnx(path, batch, None) - run_keras(model, batch, None)).max() <= TOLERANCE
 
 
-def test_a_cross_channel_colour_model_exports_and_agrees(tmp_path, crops):
-    """The colour-difference context of opponent_ffdnet(cross_channel=True) converts too."""
-    model = get_model("opponent_ffdnet", depth=3, width=8, cross_channel=True)
+@pytest.mark.parametrize("grown", [{"cross_channel": True}, {"mix_every": 1}])
+def test_a_colour_model_whose_channels_meet_exports_and_agrees(tmp_path, crops, grown):
+    """The colour-difference context (cross_channel) and the feature mixing (mix_every) convert."""
+    model = get_model("opponent_ffdnet", depth=3, width=8, **grown)
     rng = np.random.default_rng(4)
     model.set_weights([rng.normal(0, 0.2, w.shape).astype("float32") for w in model.weights])
     path = export_onnx(model, tmp_path, name="mixed")

@@ -7,10 +7,12 @@ import numpy as np
 import pytest
 
 from deepdenoise.models import (
+    channel_mixing_from,
     colour_from_gray,
     cross_channel_from,
     dncnn,
     ffdnet,
+    multiply_adds,
     opponent_ffdnet,
 )
 from deepdenoise.models.opponent import (
@@ -145,3 +147,67 @@ def test_cross_channel_from_names_what_it_cannot_grow():
         cross_channel_from(None)
     with pytest.raises(ValueError, match="cross_channel must be true or false, got 'yes'"):
         opponent_ffdnet(depth=3, width=4, cross_channel="yes")
+
+
+def _brightness_after_recolouring(model, rgb, level, rng):
+    """The output brightness for ``rgb`` and for ``rgb`` with new colour differences."""
+    matrix = np.asarray(OPPONENT, dtype="float32")
+    recoloured = rgb @ matrix.T
+    recoloured[..., 1:] = rng.random(recoloured[..., 1:].shape) - 0.5
+    recoloured = recoloured @ np.linalg.inv(matrix).T
+    return [model.predict([image, level], verbose=0) @ matrix[0] for image in (rgb, recoloured)]
+
+
+def test_channel_mixing_model_starts_as_the_model_it_grew_from_then_mixes_features():
+    plain = _trained_like(opponent_ffdnet(depth=4, width=6))
+    mixed = channel_mixing_from(plain, mix_every=1)
+    # after each of the 3 hidden layers, 3 channels each add a 1x1 conv of all 3 x 6 features
+    mixes = [layer for layer in mixed.layers if layer.name.startswith("mix")]
+    assert len(mixes) == 3 * 3
+    assert mixed.count_params() == plain.count_params() + 9 * (18 * 6 + 6)
+    assert multiply_adds(mixed) - multiply_adds(plain) == 9 * 18 * 6 * 128 * 128
+    rng = np.random.default_rng(6)
+    rgb = rng.random((2, 10, 12, 3), dtype="float32")
+    level = np.full((2, 10, 12, 1), 30 / 255, dtype="float32")
+    level[1] = 55 / 255
+    expected = plain.predict([rgb, level], verbose=0)
+    np.testing.assert_allclose(mixed.predict([rgb, level], verbose=0), expected, atol=1e-5)
+    # the colour differences cannot reach the plain model's output brightness except
+    # through the guide, which only the brightness is; zero the guide's weights to see it
+    first = plain.get_layer("shared_ffdnet").get_layer("conv1")
+    kernel, bias = first.get_weights()
+    kernel[:, :, 8:] = 0
+    first.set_weights([kernel, bias])
+    mixed = channel_mixing_from(plain, mix_every=2)
+    before = _brightness_after_recolouring(plain, rgb, level, np.random.default_rng(8))
+    np.testing.assert_allclose(before[0], before[1], atol=1e-5)
+    # once one mixing layer's weights move, they can
+    mix = mixed.get_layer("mix2_0")
+    mix.set_weights([rng.normal(0, 0.3, w.shape).astype("float32") for w in mix.get_weights()])
+    after = _brightness_after_recolouring(mixed, rgb, level, np.random.default_rng(8))
+    assert np.abs(after[0] - after[1]).max() > 1e-3
+
+
+def test_channel_mixing_model_saves_and_loads(tmp_path):
+    model = _trained_like(opponent_ffdnet(depth=4, width=4, mix_every=2))
+    path = tmp_path / "mixed.keras"
+    model.save(path)
+    loaded = keras.models.load_model(path)
+    rgb = np.random.default_rng(5).random((1, 6, 8, 3), dtype="float32")
+    level = np.full((1, 6, 8, 1), 0.1, dtype="float32")
+    np.testing.assert_allclose(
+        loaded.predict([rgb, level], verbose=0), model.predict([rgb, level], verbose=0), atol=1e-6
+    )
+
+
+def test_channel_mixing_from_names_what_it_cannot_grow():
+    with pytest.raises(ValueError, match="without mix_every"):
+        channel_mixing_from(opponent_ffdnet(depth=3, width=4, mix_every=1))
+    with pytest.raises(ValueError, match="without mix_every"):
+        cross_channel_from(opponent_ffdnet(depth=3, width=4, mix_every=1))
+    with pytest.raises(ValueError, match="without cross_channel"):
+        channel_mixing_from(opponent_ffdnet(depth=3, width=4, cross_channel=True))
+    with pytest.raises(ValueError, match="mix_every must be a positive integer"):
+        channel_mixing_from(opponent_ffdnet(depth=3, width=4), mix_every=0)
+    with pytest.raises(ValueError, match="mix_every"):
+        opponent_ffdnet(depth=3, width=4, mix_every=-1)

@@ -166,3 +166,8 @@ def test_cross_channel_init_reproduces_the_colour_model_it_grows(tmp_path):
     with pytest.raises(ValueError, match="opponent_ffdnet, got 'ffdnet'"):  # a gray model
         script.main(tmp_path / "other.weights.h5", "ffdnet15")
     assert not (tmp_path / "other.weights.h5").exists()
+    # grown the other way, with feature mixing, it also starts as the shipped model
+    script.main(output, "ffdnet_color", mix_every=3)
+    mixing = opponent_ffdnet(depth=config["depth"], width=config["width"], mix_every=3)
+    mixing.load_weights(output)
+    np.testing.assert_allclose(denoise(mixing, rgb, 30, tile=None), expected, atol=1e-4)

@@ -1,13 +1,18 @@
-"""Write the starting weights of a cross-channel colour recipe, grown from a colour model.
+"""Write the starting weights of a colour model whose channels see each other, grown from one.
 
 The colour model (the shipped ``ffdnet_color`` unless ``--colour`` names another shipped
-model or a ``.keras`` file) goes into an opponent_ffdnet with ``cross_channel``
-(models.cross_channel_from): each pass of its shared network also sees all three noisy
-opponent channels, through first-layer weights that start at zero, so the new model
-computes exactly what the old one computes. The script checks that on a random image
-before it writes anything.
+model or a ``.keras`` file) grows into an opponent_ffdnet whose channels' passes see each
+other, in one of two ways:
 
-    python training/make_cross_channel_init.py [OUTPUT] [--colour NAME_OR_PATH]
+- by default, ``cross_channel`` (models.cross_channel_from): each pass of the shared
+  network also sees both noisy colour differences at its input;
+- with ``--mix-every N``, ``mix_every`` (models.channel_mixing_from): the three passes
+  exchange their features after every N-th hidden layer.
+
+Either way the new weights start at zero, so the new model computes exactly what the
+old one computes. The script checks that on a random image before it writes anything.
+
+    python training/make_cross_channel_init.py [OUTPUT] [--colour NAME_OR_PATH] [--mix-every N]
 """
 
 from __future__ import annotations
@@ -23,21 +28,21 @@ from _checked_save import save_checked
 
 from deepdenoise.denoisers import get_denoiser
 from deepdenoise.inference import denoise
-from deepdenoise.models.grow import cross_channel_from
+from deepdenoise.models.grow import channel_mixing_from, cross_channel_from
 
 DEFAULT_OUTPUT = Path(__file__).parent / "runs" / "ffdnet_color_cross-init.weights.h5"
 
 
-def main(output: Path = DEFAULT_OUTPUT, source: str = "ffdnet_color") -> None:
-    """Grow the colour model into a cross-channel one, check it, and save its weights."""
+def main(output: Path = DEFAULT_OUTPUT, source: str = "ffdnet_color", mix_every: int = 0) -> None:
+    """Grow the colour model, check that it computes the same, and save its weights."""
     # a shipped model by name, or a .keras file that `deepdenoise train` wrote; the
     # loader names the file or lists the shipped models when neither is found
     colour = get_denoiser(source, tile=None).model
-    mixed = cross_channel_from(colour)
+    grown = channel_mixing_from(colour, mix_every) if mix_every else cross_channel_from(colour)
     rgb = np.random.default_rng(0).random((64, 64, 3), dtype="float32")
     expected = denoise(colour, rgb, 25, tile=None)
-    difference = float(np.abs(denoise(mixed, rgb, 25, tile=None) - expected).max())
-    save_checked(mixed, output, difference, what=source)
+    difference = float(np.abs(denoise(grown, rgb, 25, tile=None) - expected).max())
+    save_checked(grown, output, difference, what=source)
 
 
 if __name__ == "__main__":
@@ -46,5 +51,13 @@ if __name__ == "__main__":
     parser.add_argument(
         "--colour", default="ffdnet_color", help="shipped colour model or .keras file"
     )
+    parser.add_argument(
+        "--mix-every",
+        type=int,
+        default=0,
+        metavar="N",
+        help="exchange the channels' features after every N-th hidden layer "
+        "(default 0: colour differences at the input instead)",
+    )
     args = parser.parse_args()
-    main(args.output, args.colour)
+    main(args.output, args.colour, args.mix_every)

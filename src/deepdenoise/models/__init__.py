@@ -25,13 +25,14 @@ from .autoencoders import conv_autoencoder, dense_autoencoder
 from .cost import multiply_adds
 from .dncnn import dncnn
 from .ffdnet import ffdnet
-from .grow import colour_from_gray, cross_channel_from, deepen_ffdnet
+from .grow import channel_mixing_from, colour_from_gray, cross_channel_from, deepen_ffdnet
 from .layers import PixelShuffle, PixelUnshuffle
 from .opponent import opponent_ffdnet
 
 __all__ = [
     "PixelShuffle",
     "PixelUnshuffle",
+    "channel_mixing_from",
     "colour_from_gray",
     "conv_autoencoder",
     "cross_channel_from",

@@ -5,11 +5,11 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-from .._checks import ArgumentTypeError
+from .._checks import ArgumentTypeError, check_positive_int
 from .ffdnet import ffdnet
 from .opponent import opponent_ffdnet
 
-__all__ = ["colour_from_gray", "cross_channel_from", "deepen_ffdnet"]
+__all__ = ["channel_mixing_from", "colour_from_gray", "cross_channel_from", "deepen_ffdnet"]
 
 
 def _conv_layers(model: keras.Model) -> list[keras.layers.Conv2D]:
@@ -32,6 +32,24 @@ def _copy_with_new_inputs(
             zeros = np.zeros((*kernel.shape[:2], extra, kernel.shape[3]), dtype=kernel.dtype)
             kernel = np.concatenate([kernel, zeros], axis=2)
         target.set_weights([kernel, bias])
+
+
+def _plain_opponent_convs(model: keras.Model) -> list[keras.layers.Conv2D]:
+    """The shared convolutions of an opponent_ffdnet built without cross_channel or mix_every."""
+    if not isinstance(model, keras.Model):
+        raise ArgumentTypeError(f"model must be a keras.Model, got {type(model).__name__}")
+    if model.name != "opponent_ffdnet":
+        raise ValueError(f"model must be an opponent_ffdnet, got {model.name!r}")
+    if "shared_ffdnet" not in [layer.name for layer in model.layers]:
+        raise ValueError("model must be an opponent_ffdnet without mix_every")
+    source = _conv_layers(model.get_layer("shared_ffdnet"))
+    inputs = int(source[0].kernel.shape[2])
+    if inputs != 12:
+        raise ValueError(
+            "model must be an opponent_ffdnet without cross_channel (12 first-layer inputs), "
+            f"got {inputs} first-layer inputs"
+        )
+    return source
 
 
 def deepen_ffdnet(model: keras.Model, depth: int) -> keras.Model:
@@ -207,17 +225,59 @@ def cross_channel_from(model: keras.Model) -> keras.Model:
     ...                  mixed.predict([rgb, level], verbose=0), atol=1e-6))
     True
     """
-    if not isinstance(model, keras.Model):
-        raise ArgumentTypeError(f"model must be a keras.Model, got {type(model).__name__}")
-    if model.name != "opponent_ffdnet":
-        raise ValueError(f"model must be an opponent_ffdnet, got {model.name!r}")
-    source = _conv_layers(model.get_layer("shared_ffdnet"))
-    first_kernel = source[0].get_weights()[0]
-    if first_kernel.shape[2] != 12:
-        raise ValueError(
-            "model must be an opponent_ffdnet without cross_channel (12 first-layer inputs), "
-            f"got {first_kernel.shape[2]} first-layer inputs"
-        )
+    source = _plain_opponent_convs(model)
     mixed = opponent_ffdnet(depth=len(source), width=int(source[0].filters), cross_channel=True)
     _copy_with_new_inputs(source, _conv_layers(mixed.get_layer("shared_ffdnet")))
+    return mixed
+
+
+def channel_mixing_from(model: keras.Model, mix_every: int = 2) -> keras.Model:
+    r"""Return an opponent_ffdnet that computes the same, and mixes its channels' features.
+
+    In the new model the three channels' passes exchange their features every
+    ``mix_every`` layers (see ``mix_every`` in
+    :func:`~deepdenoise.models.opponent.opponent_ffdnet`): the brightness
+    pass's edges reach the colour passes, and the colour passes' reach the
+    brightness pass, in every part of the network, not only at its input.
+    The shared convolutions are copied; the mixing weights start at zero, so
+    the new model computes exactly what ``model`` computes, and training goes
+    on from there.
+
+    Parameters
+    ----------
+    model : keras.Model
+        An ``opponent_ffdnet`` built with neither ``cross_channel`` nor
+        ``mix_every``, with its weights.
+    mix_every : int
+        Mix after every ``mix_every``-th hidden layer, at least 1.
+
+    Returns
+    -------
+    keras.Model
+        A new ``opponent_ffdnet`` of the model's depth and width, with ``mix_every``.
+
+    Raises
+    ------
+    TypeError
+        If ``model`` is not a keras.Model.
+    ValueError
+        If ``model`` is not a plain ``opponent_ffdnet``, or ``mix_every`` is
+        not a positive integer.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> plain = opponent_ffdnet(depth=3, width=8)
+    >>> mixed = channel_mixing_from(plain, mix_every=1)
+    >>> rgb = np.random.default_rng(0).random((1, 8, 8, 3), dtype="float32")
+    >>> level = np.full((1, 8, 8, 1), 0.1, dtype="float32")
+    >>> bool(np.allclose(plain.predict([rgb, level], verbose=0),
+    ...                  mixed.predict([rgb, level], verbose=0), atol=1e-6))
+    True
+    """
+    source = _plain_opponent_convs(model)
+    mix_every = check_positive_int(mix_every, "mix_every")
+    mixed = opponent_ffdnet(depth=len(source), width=int(source[0].filters), mix_every=mix_every)
+    targets = [mixed.get_layer(f"conv{index}") for index in range(1, len(source) + 1)]
+    _copy_with_new_inputs(source, targets)
     return mixed

@@ -17,7 +17,7 @@ import numpy as np
 from .._checks import check_non_negative_int, check_positive_int
 from ._common import check_depth
 from .ffdnet import noise_branch
-from .layers import PixelUnshuffle
+from .layers import PixelShuffle, PixelUnshuffle
 
 __all__ = [
     "OPPONENT",
@@ -166,8 +166,49 @@ def _shared_core(depth: int, width: int, cross_channel: bool) -> keras.Model:
     return keras.Model(inputs, noise, name="shared_ffdnet")
 
 
+def _mixed_streams(
+    streams: list[keras.KerasTensor], *, depth: int, width: int, mix_every: int
+) -> list[keras.KerasTensor]:
+    """The shared network run on each channel's inputs, its features mixed across channels.
+
+    The convolutions (``conv1``...) are shared by the three streams, as in
+    :func:`_shared_core`; after every ``mix_every``-th hidden layer, each stream adds a
+    1x1 convolution (``mix<layer>_<channel>``) of the features of all three, whose
+    weights start at zero.
+    """
+    convs = [
+        keras.layers.Conv2D(width, 3, padding="same", activation="relu", name=f"conv{index}")
+        for index in range(1, depth)
+    ]
+    convs.append(keras.layers.Conv2D(4, 3, padding="same", name=f"conv{depth}"))
+    for index, conv in enumerate(convs[:-1], start=1):
+        streams = [conv(stream) for stream in streams]
+        if index % mix_every:
+            continue
+        joined = keras.layers.Concatenate(name=f"join{index}")(streams)
+        streams = [
+            keras.layers.Add(name=f"with_mix{index}_{c}")(
+                [
+                    stream,
+                    keras.layers.Conv2D(
+                        width, 1, kernel_initializer="zeros", name=f"mix{index}_{c}"
+                    )(joined),
+                ]
+            )
+            for c, stream in enumerate(streams)
+        ]
+    return [
+        PixelShuffle(2, name=f"noise{c}")(convs[-1](stream)) for c, stream in enumerate(streams)
+    ]
+
+
 def opponent_ffdnet(
-    *, depth: int = 12, width: int = 64, channels: int = 3, cross_channel: bool = False
+    *,
+    depth: int = 12,
+    width: int = 64,
+    channels: int = 3,
+    cross_channel: bool = False,
+    mix_every: int = 0,
 ) -> keras.Model:
     r"""Build a colour denoiser: opponent colour space, one shared FFDNet-style network.
 
@@ -185,6 +226,11 @@ def opponent_ffdnet(
         differences, centred on zero, so that every channel's estimate can
         draw on the others: an edge between two colours of equal brightness
         shows in the colour differences, not in the brightness.
+    mix_every : int
+        If positive, the three passes exchange their features after every
+        ``mix_every``-th hidden layer: each adds a 1x1 convolution of all
+        three passes' features to its own. 0 (the default) keeps the passes
+        apart, meeting only through the guide.
 
     Returns
     -------
@@ -199,7 +245,8 @@ def opponent_ffdnet(
     ------
     ValueError
         If ``depth`` is below 2, ``width`` is not a positive integer,
-        ``channels`` is not 3 or ``cross_channel`` is not a bool.
+        ``channels`` is not 3, ``cross_channel`` is not a bool or ``mix_every``
+        is negative.
 
     Notes
     -----
@@ -229,6 +276,18 @@ def opponent_ffdnet(
     :func:`deepdenoise.models.grow.cross_channel_from` starts it from a
     trained one. The extra inputs only widen the first layer.
 
+    With ``mix_every`` :math:`k`, after hidden layer :math:`l` (a multiple of
+    :math:`k`) the features :math:`h^l_c` of the three passes become
+
+    .. math:: h^l_c \leftarrow h^l_c + W^l_c [h^l_0, h^l_1, h^l_2] + b^l_c ,
+
+    a 1x1 convolution of all three. The brightness pass's edges then reach the
+    colour passes at every depth, not only through the noisy guide, much as
+    CBM3D groups the blocks of its colour channels by the brightness. With
+    :math:`W` and :math:`b` zero this is the model without mixing, which is how
+    :func:`deepdenoise.models.grow.channel_mixing_from` starts it. Each mixing
+    step costs a third of one hidden layer run on the three channels.
+
     Examples
     --------
     >>> import numpy as np
@@ -240,6 +299,9 @@ def opponent_ffdnet(
     >>> mixed = opponent_ffdnet(depth=3, width=8, cross_channel=True)
     >>> mixed.predict([noisy, sigma_map], verbose=0).shape
     (1, 6, 8, 3)
+    >>> exchanging = opponent_ffdnet(depth=3, width=8, mix_every=1)
+    >>> exchanging.predict([noisy, sigma_map], verbose=0).shape
+    (1, 6, 8, 3)
     """
     depth = check_depth(depth)
     width = check_positive_int(width, "width")
@@ -249,19 +311,35 @@ def opponent_ffdnet(
         )
     if not isinstance(cross_channel, bool):
         raise ValueError(f"cross_channel must be true or false, got {cross_channel!r}")
+    mix_every = check_non_negative_int(mix_every, "mix_every")
     noisy = keras.Input(shape=(None, None, 3), name="noisy")
     sigma_map = keras.Input(shape=(None, None, 1), name="sigma_map")
     to_opponent = ColourTransform(OPPONENT, OPPONENT_OFFSET, name="to_opponent")
     opponent = to_opponent(noisy)
     planes = [ChannelSlice(c, name=f"opponent{c}")(opponent) for c in range(3)]
-    core = _shared_core(depth, width, cross_channel)
     context = []
     if cross_channel:
         context.append(ColourTransform(OPPONENT[1:], (0.0, 0.0), name="colour_context")(noisy))
-    noise = []
-    for c, scale in enumerate(opponent_noise_scale()):
-        level = keras.layers.Rescaling(scale, name=f"sigma_map{c}")(sigma_map)
-        noise.append(core([planes[c], level, planes[0], *context]))
+    levels = [
+        keras.layers.Rescaling(scale, name=f"sigma_map{c}")(sigma_map)
+        for c, scale in enumerate(opponent_noise_scale())
+    ]
+    inputs = [[planes[c], levels[c], planes[0], *context] for c in range(3)]
+    if mix_every:
+        kinds = ("image", "sigma", "guide", "context")
+        streams = [
+            keras.layers.Concatenate(name=f"concat{c}")(
+                [
+                    PixelUnshuffle(2, name=f"unshuffle_{kind}{c}")(tensor)
+                    for kind, tensor in zip(kinds, inputs[c], strict=False)
+                ]
+            )
+            for c in range(3)
+        ]
+        noise = _mixed_streams(streams, depth=depth, width=width, mix_every=mix_every)
+    else:
+        core = _shared_core(depth, width, cross_channel)
+        noise = [core(inputs[c]) for c in range(3)]
     stacked = keras.layers.Concatenate(name="opponent_noise")(noise)
     cleaned = keras.layers.Subtract(name="opponent_denoised")([opponent, stacked])
     denoised = to_opponent.inverse(name="denoised")(cleaned)
