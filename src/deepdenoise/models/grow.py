@@ -266,13 +266,18 @@ def channel_mixing_from(model: keras.Model, mix_every: int = 2) -> keras.Model:
 
     Examples
     --------
+    Two mixing steps (after each hidden layer), each of three 1x1 convolutions from the
+    3 x 8 features of all passes to the 8 of one:
+
     >>> import numpy as np
     >>> plain = opponent_ffdnet(depth=3, width=8)
-    >>> mixed = channel_mixing_from(plain, mix_every=1)
-    >>> rgb = np.random.default_rng(0).random((1, 8, 8, 3), dtype="float32")
-    >>> level = np.full((1, 8, 8, 1), 0.1, dtype="float32")
-    >>> bool(np.allclose(plain.predict([rgb, level], verbose=0),
-    ...                  mixed.predict([rgb, level], verbose=0), atol=1e-6))
+    >>> grown = channel_mixing_from(plain, mix_every=1)
+    >>> grown.count_params() - plain.count_params() == 2 * 3 * (24 * 8 + 8)
+    True
+    >>> photo = np.random.default_rng(1).random((2, 10, 10, 3), dtype="float32")
+    >>> levels = np.full((2, 10, 10, 1), 0.2, dtype="float32")
+    >>> before = plain.predict([photo, levels], verbose=0)
+    >>> float(np.abs(grown.predict([photo, levels], verbose=0) - before).max()) < 1e-6
     True
     """
     source = _plain_opponent_convs(model)
