@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from deepdenoise._io import atomic_write
-from deepdenoise.bench import read_csv
+from deepdenoise.bench import read_csv, read_speed_table
 from deepdenoise.published import published_results
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -227,7 +227,7 @@ def gray_margins(rows: Sequence[Mapping[str, Any]]) -> str:
 
 def speed_seconds(text: str) -> dict[str, float]:
     """Median seconds per image of each method, read from ``benchmarks/speed.py``'s table."""
-    return {method: seconds for method, (seconds, _) in speed_rows(text).items()}
+    return {method: seconds for method, (seconds, _) in read_speed_table(text).items()}
 
 
 def ablation_table(
@@ -278,7 +278,7 @@ def colour_cost_table(models: Mapping[str, Mapping[str, Any]], speed_table: str)
         "speed-up over CBM3D",
     ]
     body = []
-    for method, (seconds, ratio) in speed_rows(speed_table).items():
+    for method, (seconds, ratio) in read_speed_table(speed_table).items():
         base = method.removesuffix("/per-channel")
         cost = models.get(base)
         times = 3 if method != base else 1
@@ -291,22 +291,10 @@ def colour_cost_table(models: Mapping[str, Mapping[str, Any]], speed_table: str)
                 MISSING if cost is None else f"{cost['params']:,}",
                 MISSING if cost is None else f"{cost['gmac'] * times:.1f}",
                 f"{seconds:.3f}",
-                ratio,
+                MISSING if ratio is None else ratio,
             ]
         )
     return _table(header, body)
-
-
-def speed_rows(text: str) -> dict[str, tuple[float, str]]:
-    """Each method of a ``benchmarks/speed.py`` table: median seconds and the speed-up cell."""
-    rows = {}
-    for line in text.splitlines():
-        if not line.lstrip().startswith("|"):
-            continue
-        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
-        if len(cells) >= 2 and re.fullmatch(r"[0-9.]+", cells[1]):
-            rows[cells[0]] = (float(cells[1]), cells[4] if len(cells) >= 5 else MISSING)
-    return rows
 
 
 def shipped_models() -> dict[str, dict[str, Any]]:

@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from pathlib import Path
 from typing import Any
 
@@ -68,11 +67,12 @@ def _psnr(dataset: str, protocol: str, method: str, sigma: str) -> float:
 
 
 def _speed(method: str, table: Path = SPEED_MD) -> float:
-    for line in table.read_text(encoding="utf-8").splitlines():
-        match = re.match(r"\|\s*([\w./-]+)\s*\|\s*([0-9.]+)\s*\|", line)
-        if match and match.group(1) == method:
-            return float(match.group(2))
-    raise KeyError(f"no method {method!r} in {table.name}")
+    from deepdenoise.bench import read_speed_table
+
+    rows = read_speed_table(table.read_text(encoding="utf-8"))
+    if method not in rows:
+        raise KeyError(f"no method {method!r} in {table.name}")
+    return rows[method][0]
 
 
 def _manifest_entry(model: str) -> dict[str, Any]:

@@ -83,7 +83,13 @@ from deepdenoise.bench.protocol import (
     noisy_input,
     run_benchmark,
 )
-from deepdenoise.bench.report import merge_rows, read_csv, to_markdown, write_csv
+from deepdenoise.bench.report import (
+    merge_rows,
+    read_csv,
+    read_speed_table,
+    to_markdown,
+    write_csv,
+)
 
 __all__ = [
     "DEFAULT_PROTOCOL",
@@ -93,6 +99,7 @@ __all__ = [
     "merge_rows",
     "noisy_input",
     "read_csv",
+    "read_speed_table",
     "run_benchmark",
     "to_markdown",
     "write_csv",

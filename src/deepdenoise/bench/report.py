@@ -22,6 +22,7 @@ import csv
 import io
 import math
 import os
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,7 @@ from deepdenoise._io import atomic_write
 from deepdenoise.bench.protocol import DEFAULT_PROTOCOL, FIELDS
 from deepdenoise.data.benchmarks import BENCHMARK_CHANNELS
 
-__all__ = ["merge_rows", "read_csv", "to_markdown", "write_csv"]
+__all__ = ["merge_rows", "read_csv", "read_speed_table", "to_markdown", "write_csv"]
 
 _FLOAT_FIELDS = ("sigma", "psnr", "ssim", "seconds_per_image", "megapixels_per_second")
 _INT_FIELDS = ("n_images", "seed")
@@ -344,3 +345,43 @@ def to_markdown(rows: Iterable[Mapping[str, Any]], *, include_published: bool = 
 def _protocol(row: Mapping[str, Any]) -> str:
     """The row's protocol; rows made before protocols were named are ``"float"``."""
     return str(row.get("protocol") or DEFAULT_PROTOCOL)
+
+
+def read_speed_table(text: str) -> dict[str, tuple[float, str | None]]:
+    """Read the Markdown table of ``benchmarks/speed.py``: each method's seconds and speed-up.
+
+    Parameters
+    ----------
+    text : str
+        The script's output (``speed.md``, ``speed_colour.md``): a heading line,
+        then a table whose first column is the method, the second the median
+        seconds per image and the fifth, if any, the speed-up over the baseline.
+
+    Returns
+    -------
+    dict
+        ``{method: (seconds, speed_up)}`` in the table's order; ``speed_up`` is
+        the cell as written (``"25.9x"``), or None where the table has none.
+        Lines that are not table rows with a number of seconds (the heading,
+        the header, the rule) are skipped.
+
+    Examples
+    --------
+    >>> table = (
+    ...     "Speed on 5 images\\n\\n"
+    ...     "| method | s/image (median) | min-max | MP/s | speed-up over BM3D |\\n"
+    ...     "|---|---|---|---|---|\\n"
+    ...     "| ffdnet | 0.105 | 0.101-0.120 | 2.497 | 39.8x |\\n"
+    ...     "| bm3d | 4.175 | 4.100-4.300 | 0.063 | 1.0x |\\n"
+    ... )
+    >>> read_speed_table(table)
+    {'ffdnet': (0.105, '39.8x'), 'bm3d': (4.175, '1.0x')}
+    """
+    rows: dict[str, tuple[float, str | None]] = {}
+    for line in text.splitlines():
+        if not line.lstrip().startswith("|"):
+            continue
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) >= 2 and re.fullmatch(r"[0-9]+(\.[0-9]+)?", cells[1]):
+            rows[cells[0]] = (float(cells[1]), cells[4] if len(cells) >= 5 else None)
+    return rows
