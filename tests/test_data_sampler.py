@@ -11,6 +11,7 @@ from deepdenoise.data.sampler import (
     image_patches,
     load_training_images,
     sample_batch,
+    saturation_range,
 )
 
 
@@ -173,6 +174,64 @@ def test_colour_clipped_patches_are_8_bit_values_in_range(rng):
     noisy, _ = half[0]
     outside = ((noisy < 0) | (noisy > 1)).any(axis=(1, 2, 3))
     assert 16 < outside.sum() < 48, "about half of the patches keep their unclipped noise"
+
+
+def _three_colours(height: int = 16, width: int = 16) -> list[np.ndarray]:
+    """One RGB image whose channels are three different constants."""
+    image = np.empty((height, width, 3), np.float32)
+    image[...] = (0.2, 0.5, 0.7)
+    return [image]
+
+
+def test_permute_channels_puts_each_patch_in_a_random_one_of_six_orders():
+    images = _three_colours()
+    kwargs = {"batch_size": 600, "patch_size": 8, "sigma": (0.0, 0.0)}
+    _, _, clean = sample_batch(images, np.random.default_rng(0), permute_channels=True, **kwargs)
+    orders = {tuple(patch[0, 0]) for patch in clean}
+    # every patch is the image with its channels in some order, and all 6 orders occur
+    assert np.all(clean == clean[:, :1, :1, :])
+    assert {tuple(sorted(order)) for order in orders} == {tuple(np.float32((0.2, 0.5, 0.7)))}
+    assert len(orders) == 6
+    _, _, kept = sample_batch(images, np.random.default_rng(0), **kwargs)
+    assert {tuple(patch[0, 0]) for patch in kept} == {tuple(np.float32((0.2, 0.5, 0.7)))}
+
+
+def test_saturation_scales_colour_differences_and_keeps_the_brightness(rng):
+    images = [(0.4 + 0.2 * rng.random((24, 24, 3))).astype(np.float32)]  # far from 0 and 1
+    kwargs = {"batch_size": 64, "patch_size": 8, "sigma": (0.0, 0.0), "augment": False}
+    _, _, plain = sample_batch(images, np.random.default_rng(5), **kwargs)
+    _, _, vivid = sample_batch(images, np.random.default_rng(5), saturation=(1.5, 2.0), **kwargs)
+    np.testing.assert_allclose(vivid.mean(axis=-1), plain.mean(axis=-1), atol=1e-6)
+    plain_colour = plain - plain.mean(axis=-1, keepdims=True)
+    vivid_colour = vivid - vivid.mean(axis=-1, keepdims=True)
+    factors = np.abs(vivid_colour).sum(axis=(1, 2, 3)) / np.abs(plain_colour).sum(axis=(1, 2, 3))
+    assert factors.min() >= 1.5 - 1e-4 and factors.max() <= 2.0 + 1e-4
+    assert factors.max() - factors.min() > 0.2  # one factor per patch, not one per batch
+    # a factor that pushes a pixel past 1 is clipped there
+    _, _, blown = sample_batch(images, np.random.default_rng(5), saturation=(40, 40), **kwargs)
+    assert blown.min() == 0 and blown.max() == 1 and blown.dtype == np.float32
+
+
+def test_colour_augmentation_off_draws_nothing(rng):
+    """Recipes without it get exactly the batches they got before it existed."""
+    images = [rng.random((24, 24, 3), dtype=np.float32)]
+    kwargs = {"batch_size": 6, "patch_size": 8, "sigma": (0.0, 50.0), "clipped_fraction": 0.5}
+    before = sample_batch(images, np.random.default_rng(9), **kwargs)
+    after = sample_batch(
+        images, np.random.default_rng(9), permute_channels=False, saturation=(1.0, 1.0), **kwargs
+    )
+    assert _same(before, after)
+
+
+def test_colour_augmentation_needs_colour_images(rng):
+    gray = rng.random((2, 16, 16), dtype=np.float32)
+    for option in ({"permute_channels": True}, {"saturation": (1, 2)}):
+        with pytest.raises(ValueError, match=r"need RGB training images.*1 channel"):
+            PatchSampler(gray, patch_size=8, steps=1, **option)
+    assert saturation_range(2) == (2.0, 2.0)
+    for bad in (0, -1, (2, 1), (1, 2, 3), "x"):
+        with pytest.raises(ValueError, match="saturation"):
+            saturation_range(bad)
 
 
 def test_named_colour_training_set_loads_as_rgb(data_dir):

@@ -81,9 +81,14 @@ CHANGES: dict[str, Any] = {
 }
 
 
+# Keys that only colour training images allow: test_colour_augmentation_changes_the_batches...
+COLOUR_CHANGES: dict[str, Any] = {"data.permute_channels": True, "data.saturation": [1, 3]}
+
+
 def test_every_schema_key_has_a_change() -> None:
     keys = {f"{section}.{key}" for section, table in _SCHEMA.items() for key in table}
-    assert keys - {"data.noise_map"} == {k for k in CHANGES if not k.startswith("model.")}
+    changed = {k for k in (*CHANGES, *COLOUR_CHANGES) if not k.startswith("model.")}
+    assert keys - {"data.noise_map"} == changed
 
 
 @pytest.fixture
@@ -107,6 +112,33 @@ def test_each_recipe_key_changes_the_run(tmp_path: Path, image_folder: Path, key
     changed = observe(plan_run(write_recipe(tmp_path, recipe), workdir=tmp_path / "b"))
     differing = [part for part in baseline if baseline[part] != changed[part]]
     assert differing, f"{key} = {CHANGES[key]!r} changed nothing in the run"
+
+
+@pytest.mark.parametrize("key", sorted(COLOUR_CHANGES))
+def test_colour_augmentation_changes_the_batches_but_not_the_validation(
+    tmp_path: Path, key: str
+) -> None:
+    from deepdenoise.data import save_image
+
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    rng = np.random.default_rng(1)
+    for i in range(3):
+        save_image(folder / f"{i}.png", rng.random((40, 36, 3), dtype=np.float32))
+    colour = copy.deepcopy(TINY)
+    colour["model"]["channels"] = 3
+    colour["data"] = {
+        k: v for k, v in colour["data"].items() if not k.startswith("dead_leaves")
+    } | {"source": str(folder)}
+    baseline = observe(
+        plan_run(write_recipe(tmp_path, colour, "base.toml"), workdir=tmp_path / "a")
+    )
+    section, name = key.split(".")
+    colour[section][name] = COLOUR_CHANGES[key]
+    changed = observe(plan_run(write_recipe(tmp_path, colour), workdir=tmp_path / "b"))
+    assert changed["first batch"] != baseline["first batch"]
+    # validation patches keep their colours: runs with and without it validate alike
+    assert changed["validation"] == baseline["validation"]
 
 
 def test_noise_map_must_match_the_model(tmp_path: Path) -> None:

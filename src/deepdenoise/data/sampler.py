@@ -10,6 +10,9 @@ A batch of ``B`` patches is drawn from nothing but ``(seed, step)``:
 1. ``ceil(B / patches_per_image)`` images, drawn with replacement;
 2. ``patches_per_image`` random square crops of each (exact pixel copies);
 3. one of the 8 flips and rotations of the square per patch (``augment``);
+   for colour patches, optionally, a random order of the R, G and B channels
+   (``permute_channels``) and colour differences scaled by a random factor
+   (``saturation``);
 4. one noise level per patch, fixed or uniform in ``[low, high]``;
 5. Gaussian noise from :func:`deepdenoise.noise.add_gaussian_noise`; a
    fraction ``clipped_fraction`` of the patches is then clipped and rounded
@@ -39,6 +42,7 @@ from deepdenoise._checks import (
     check_image,
     check_non_negative_int,
     check_positive_int,
+    check_positive_number,
     check_sigma,
 )
 from deepdenoise._dtypes import from_unit_float, to_unit_float
@@ -55,6 +59,7 @@ __all__ = [
     "image_patches",
     "load_training_images",
     "sample_batch",
+    "saturation_range",
     "sigma_range",
 ]
 
@@ -79,6 +84,23 @@ def sigma_range(sigma: object) -> tuple[float, float]:
         return low, high
     value = check_sigma(sigma, "sigma")
     return value, value
+
+
+def saturation_range(saturation: object) -> tuple[float, float]:
+    """A fixed saturation factor or a ``(low, high)`` range of them, all positive.
+
+    Examples
+    --------
+    >>> saturation_range(1), saturation_range([1, 3])
+    ((1.0, 1.0), (1.0, 3.0))
+    """
+    pair = saturation if isinstance(saturation, tuple | list) else (saturation, saturation)
+    if len(pair) != 2:
+        raise ValueError(f"saturation must be a number or a (low, high) pair, got {saturation!r}")
+    low, high = (check_positive_number(value, "saturation") for value in pair)
+    if low > high:
+        raise ValueError(f"saturation range must have low <= high, got {saturation!r}")
+    return low, high
 
 
 def load_training_images(
@@ -164,6 +186,8 @@ def sample_batch(
     patches_per_image: int = 8,
     augment: bool = True,
     clipped_fraction: float = 0.0,
+    permute_channels: bool = False,
+    saturation: tuple[float, float] = (1.0, 1.0),
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """One batch of noisy patches, their noise levels and the clean patches.
 
@@ -184,6 +208,15 @@ def sample_batch(
     clipped_fraction : float
         Fraction of patches whose noisy version is clipped and rounded to
         8 bits.
+    permute_channels : bool
+        Put the channels of each colour patch in a random one of their 6
+        orders (a red flower becomes a green or a blue one).
+    saturation : (float, float)
+        Range of a factor drawn per colour patch, log-uniformly: each pixel
+        becomes ``m + factor * (x - m)``, with ``m`` the mean of its three
+        channels, then is clipped to [0, 1]. The brightness stays; the colour
+        differences grow (factor above 1) or shrink. ``(1, 1)`` leaves the
+        colours as they are and draws nothing.
 
     Returns
     -------
@@ -217,6 +250,12 @@ def sample_batch(
     clean = np.stack([to_unit_float(crop) for crop in crops[:batch_size]])
     if augment:
         clean = _dihedral(clean, rng.integers(0, 8, size=batch_size))
+    if permute_channels:
+        orders = rng.permuted(np.tile(np.arange(clean.shape[-1]), (batch_size, 1)), axis=1)
+        clean = np.take_along_axis(clean, orders[:, None, None, :], axis=-1)
+    if saturation != (1.0, 1.0):
+        factors = np.exp(rng.uniform(*np.log(saturation), size=batch_size))
+        clean = _saturate(clean, factors)
     low, high = sigma
     levels = rng.uniform(low, high, size=batch_size) if low < high else np.full(batch_size, low)
     noisy = add_gaussian_noise(clean, levels, seed=rng)
@@ -251,6 +290,12 @@ class PatchSampler(keras.utils.PyDataset):
     clipped_fraction : float
         Fraction in [0, 1] of patches saved as an 8-bit file would store them
         (noise clipped to [0, 1] and rounded). The map keeps the nominal level.
+    permute_channels : bool
+        Colour images only: a random order of R, G and B per patch.
+    saturation : float or (float, float)
+        Colour images only: a factor, or a range from which each patch draws
+        one log-uniformly, for its colour differences (see
+        :func:`sample_batch`). 1 leaves the colours as they are.
     seed : int
         Batch ``k`` depends on ``(seed, start_step + k)`` only.
     steps : int
@@ -295,6 +340,8 @@ class PatchSampler(keras.utils.PyDataset):
         patches_per_image: int = 8,
         augment: bool = True,
         clipped_fraction: float = 0.0,
+        permute_channels: bool = False,
+        saturation: float | tuple[float, float] = 1.0,
         seed: int = 0,
         steps: int,
         start_step: int = 0,
@@ -315,6 +362,13 @@ class PatchSampler(keras.utils.PyDataset):
         self.noise_map = bool(noise_map)
         self.augment = bool(augment)
         self.clipped_fraction = check_fraction(clipped_fraction, "clipped_fraction")
+        self.permute_channels = bool(permute_channels)
+        self.saturation = saturation_range(saturation)
+        if (self.permute_channels or self.saturation != (1.0, 1.0)) and self.channels != 3:
+            raise ValueError(
+                "permute_channels and saturation change colours: they need RGB training "
+                f"images, and these have {self.channels} channel(s)"
+            )
         self.seed = check_non_negative_int(seed, "seed")
         self.steps = check_positive_int(steps, "steps")
         self.start_step = check_non_negative_int(start_step, "start_step")
@@ -350,6 +404,8 @@ class PatchSampler(keras.utils.PyDataset):
             patches_per_image=self.patches_per_image,
             augment=self.augment,
             clipped_fraction=self.clipped_fraction,
+            permute_channels=self.permute_channels,
+            saturation=self.saturation,
         )
         if self.noise_map:
             level_map = np.broadcast_to(
@@ -498,6 +554,13 @@ def _compact(image: np.ndarray) -> np.ndarray:
     if np.array_equal(to_unit_float(as_bytes), image):
         return as_bytes
     return image.astype(np.float32)
+
+
+def _saturate(batch: np.ndarray, factors: np.ndarray) -> np.ndarray:
+    """Scale each patch's colour differences by its factor, keeping the brightness, in [0, 1]."""
+    brightness = batch.mean(axis=-1, keepdims=True)
+    scaled = brightness + factors.reshape(-1, 1, 1, 1) * (batch - brightness)
+    return np.clip(scaled, 0.0, 1.0).astype(np.float32)
 
 
 def _dihedral(batch: np.ndarray, modes: np.ndarray) -> np.ndarray:

@@ -19,6 +19,8 @@ relative to the recipe file. Sigma is on the 0-255 scale.
     patches_per_image = 8   # optional, default 8
     augment = true          # optional flips and rotations, default true
     clipped_fraction = 0.5  # optional: share of patches clipped and rounded to 8 bits, default 0
+    permute_channels = true # optional, colour only: random order of R, G, B per patch
+    saturation = [1, 3]     # optional, colour only: colour differences scaled per patch, default 1
     val_images = 8          # optional: hold out the last N images for validation
     dead_leaves_images = 200  # only with source = "dead_leaves"
     dead_leaves_size = 256    # idem
@@ -97,6 +99,8 @@ _KINDS: dict[str, dict[str, str]] = {
         "patches_per_image": "int",
         "augment": "bool",
         "clipped_fraction": "fraction",
+        "permute_channels": "bool",
+        "saturation": "saturation",
         "val_images": "int0",
         "dead_leaves_images": "int",
         "dead_leaves_size": "int",
@@ -148,6 +152,8 @@ class DataSection(_Section):
     patches_per_image: int = 8
     augment: bool = True
     clipped_fraction: float = 0.0
+    permute_channels: bool = False
+    saturation: float | tuple[float, float] = 1.0
     val_images: int = 0
     dead_leaves_images: int = 200
     dead_leaves_size: int = 256
@@ -461,6 +467,14 @@ def _check_value(value: Any, kind: str, key: str, fail: Any) -> Any:
             return checks[kind](value, key)
         except ValueError as error:  # ArgumentTypeError is a ValueError too
             raise fail(str(error)) from None
+    if kind == "saturation":
+        from deepdenoise.data.sampler import saturation_range
+
+        try:
+            low, high = saturation_range(value)
+        except ValueError as error:
+            raise fail(f"{key}: {error}") from None
+        return low if low == high else (low, high)
     # kind == "sigma": one level in (0, 255], or [low, high] with 0 <= low < high <= 255
     if is_real:
         if not (0 < value <= 255):

@@ -162,7 +162,10 @@ class TrainingPlan:
 
         if not self.val_images:
             return None
-        kwargs = {k: v for k, v in self.sampler_kwargs.items() if k != "batch_size"}
+        # Validation patches keep their colours, so that runs with and without colour
+        # augmentation are validated on the same patches.
+        recolouring = ("batch_size", "permute_channels", "saturation")
+        kwargs = {k: v for k, v in self.sampler_kwargs.items() if k not in recolouring}
         return image_patches(
             self.val_images, **{**kwargs, "augment": False, "seed": self.seed + 1}
         )
@@ -245,6 +248,8 @@ def plan_run(
             "patches_per_image": data.patches_per_image,
             "augment": data.augment,
             "clipped_fraction": data.clipped_fraction,
+            "permute_channels": data.permute_channels,
+            "saturation": data.saturation,
             "seed": train.seed,
         },
         train_images=images[: len(images) - n_val],
