@@ -254,7 +254,8 @@ def sample_batch(
         orders = rng.permuted(np.tile(np.arange(clean.shape[-1]), (batch_size, 1)), axis=1)
         clean = np.take_along_axis(clean, orders[:, None, None, :], axis=-1)
     if saturation != (1.0, 1.0):
-        factors = np.exp(rng.uniform(*np.log(saturation), size=batch_size))
+        least, most = saturation
+        factors = np.exp(rng.uniform(math.log(least), math.log(most), size=batch_size))
         clean = _saturate(clean, factors)
     low, high = sigma
     levels = rng.uniform(low, high, size=batch_size) if low < high else np.full(batch_size, low)
