@@ -30,11 +30,19 @@ from deepdenoise.denoisers import get_denoiser
 from deepdenoise.inference import denoise
 from deepdenoise.models.grow import channel_mixing_from, cross_channel_from
 
-DEFAULT_OUTPUT = Path(__file__).parent / "runs" / "ffdnet_color_cross-init.weights.h5"
+RUNS = Path(__file__).parent / "runs"
 
 
-def main(output: Path = DEFAULT_OUTPUT, source: str = "ffdnet_color", mix_every: int = 0) -> None:
-    """Grow the colour model, check that it computes the same, and save its weights."""
+def main(output: Path | None = None, source: str = "ffdnet_color", mix_every: int = 0) -> None:
+    """Grow the colour model, check that it computes the same, and save its weights.
+
+    Without ``output`` the weights go where the recipe of that kind expects them:
+    ``runs/ffdnet_color_mix-init.weights.h5`` with ``mix_every``, else
+    ``runs/ffdnet_color_cross-init.weights.h5``.
+    """
+    if output is None:
+        output = RUNS / ("ffdnet_color_mix" if mix_every else "ffdnet_color_cross")
+        output = output.with_name(output.name + "-init.weights.h5")
     # a shipped model by name, or a .keras file that `deepdenoise train` wrote; the
     # loader names the file or lists the shipped models when neither is found
     colour = get_denoiser(source, tile=None).model
@@ -47,7 +55,7 @@ def main(output: Path = DEFAULT_OUTPUT, source: str = "ffdnet_color", mix_every:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("output", nargs="?", type=Path, default=DEFAULT_OUTPUT)
+    parser.add_argument("output", nargs="?", type=Path, default=None)
     parser.add_argument(
         "--colour", default="ffdnet_color", help="shipped colour model or .keras file"
     )
