@@ -41,8 +41,8 @@ def main(output: Path | None = None, source: str = "ffdnet_color", mix_every: in
     ``runs/ffdnet_color_cross-init.weights.h5``.
     """
     if output is None:
-        output = RUNS / ("ffdnet_color_mix" if mix_every else "ffdnet_color_cross")
-        output = output.with_name(output.name + "-init.weights.h5")
+        recipe = "ffdnet_color_mix" if mix_every else "ffdnet_color_cross"
+        output = RUNS / f"{recipe}-init.weights.h5"
     # a shipped model by name, or a .keras file that `deepdenoise train` wrote; the
     # loader names the file or lists the shipped models when neither is found
     colour = get_denoiser(source, tile=None).model
